@@ -1,0 +1,59 @@
+// Codec: the only code that touches generated Cap'n Proto types (lls.capnp.h).
+//
+// Converts the plain values of schema/messages.h to and from wire bytes. Decoding treats every
+// input as hostile: the frame size is checked before anything is parsed, Cap'n Proto's
+// ReaderOptions bound traversal and nesting (a small message cannot make the reader walk
+// gigabytes or recurse deeply), segment tables and pointers are validated by the reader, and
+// every failure comes back as a WireError with the Nack code a hub would send. No input makes
+// these functions crash or throw. Input need not be word-aligned (it is copied when it is not).
+//
+// All functions are pure and thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "schema/messages.h"
+#include "schema/status.h"
+
+namespace lls {
+
+// Bounds for decoding untrusted bytes. The defaults suit the hub's ingest socket.
+struct DecodeLimits {
+  // Frames larger than this are refused with kTooLarge before any parsing.
+  size_t max_frame_bytes = 1 << 20;
+  // Cap'n Proto traversal limit in 8-byte words; stops "amplification" where shared or
+  // overlapping pointers make a small message read as a huge one. 0 means 2 x frame words.
+  uint64_t traversal_limit_words = 0;
+  // Maximum struct/list nesting; stops stack exhaustion by deeply nested pointers.
+  int nesting_limit = 16;
+};
+
+// Why bytes did not decode: the Nack code to send and one human-readable line.
+struct WireError {
+  NackCode code = NackCode::kUnspecified;
+  std::string text;
+};
+
+template <typename T>
+using WireResult = Result<T, WireError>;
+
+// Envelope <-> bytes. Decode checks: size, framing, field sizes (id 16, signer 32, signature
+// 64 bytes), version (kSchemaVersion if 0 or newer than kProtocolVersion), kind in range
+// (kUnsupportedKind otherwise). It does not verify the signature nor look inside `body`.
+Bytes EncodeEnvelope(const Envelope& envelope);
+WireResult<Envelope> DecodeEnvelope(std::span<const uint8_t> bytes,
+                                    const DecodeLimits& limits = {});
+
+// Body <-> bytes (the bytes carried in Envelope.body). Decode fails with kUnsupportedKind for a
+// union member this build does not know, kMalformed for anything unreadable.
+Bytes EncodeBody(const Body& body);
+WireResult<Body> DecodeBody(std::span<const uint8_t> bytes, const DecodeLimits& limits = {});
+
+// Reply (Ack or Nack) <-> bytes: what the hub sends back for every ingest frame.
+Bytes EncodeReply(const Reply& reply);
+WireResult<Reply> DecodeReply(std::span<const uint8_t> bytes, const DecodeLimits& limits = {});
+
+}  // namespace lls
