@@ -1,0 +1,156 @@
+// ClientTransport: a node's CURVE DEALER socket, with a monitor that turns handshake failures
+// into values.
+#include <atomic>
+#include <cstring>
+
+#include <zmq.hpp>
+
+#include "exchange/transport.h"
+
+namespace lls::transport {
+
+namespace {
+constexpr int kLingerMs = 0;  // unsent frames stay in the durable outbox, not in ZeroMQ
+std::atomic<uint64_t> monitor_counter{0};
+}  // namespace
+
+struct ClientTransport::Impl {
+  zmq::context_t context;
+  zmq::socket_t dealer;
+  zmq::socket_t monitor;
+  std::string endpoint;
+  bool connected = false;
+  std::optional<Status> refusal;  // set once the monitor saw the hub refuse us
+
+  ~Impl() {
+    if (dealer) zmq_socket_monitor(dealer.handle(), nullptr, 0);
+    monitor.close();
+    dealer.close();
+  }
+  void DrainMonitor();
+};
+
+ClientTransport::ClientTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ClientTransport::~ClientTransport() = default;
+
+Result<std::unique_ptr<ClientTransport>> ClientTransport::Connect(const crypto::Identity& me,
+                                                                  const ClientOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->endpoint = options.endpoint;
+  try {
+    impl->dealer = zmq::socket_t(impl->context, zmq::socket_type::dealer);
+    impl->dealer.set(zmq::sockopt::linger, kLingerMs);
+    const crypto::CurveKey& pub = me.curve_public();
+    std::span<const uint8_t, 32> secret = me.curve_secret();
+    impl->dealer.set(zmq::sockopt::curve_serverkey,
+                     zmq::const_buffer(options.server_key.data(), options.server_key.size()));
+    impl->dealer.set(zmq::sockopt::curve_publickey, zmq::const_buffer(pub.data(), pub.size()));
+    impl->dealer.set(zmq::sockopt::curve_secretkey,
+                     zmq::const_buffer(secret.data(), secret.size()));
+    impl->dealer.set(zmq::sockopt::maxmsgsize,
+                     static_cast<int64_t>(options.max_message_bytes + 65536));
+
+    std::string monitor_endpoint =
+        "inproc://lls-client-monitor-" + std::to_string(monitor_counter.fetch_add(1));
+    int events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                 ZMQ_EVENT_DISCONNECTED;
+    if (zmq_socket_monitor(impl->dealer.handle(), monitor_endpoint.c_str(), events) != 0) {
+      return Status(Code::kInternal, "cannot monitor the hub connection");
+    }
+    impl->monitor = zmq::socket_t(impl->context, zmq::socket_type::pair);
+    impl->monitor.connect(monitor_endpoint);
+    impl->dealer.connect(options.endpoint);
+  } catch (const zmq::error_t& e) {
+    return Status(Code::kInvalidArgument,
+                  "cannot connect to " + options.endpoint + ": " + e.what());
+  }
+  return std::unique_ptr<ClientTransport>(new ClientTransport(std::move(impl)));
+}
+
+void ClientTransport::Impl::DrainMonitor() {
+  for (;;) {
+    zmq::message_t event;
+    if (!monitor.recv(event, zmq::recv_flags::dontwait)) return;
+    zmq::message_t address;
+    if (event.more()) (void)monitor.recv(address, zmq::recv_flags::none);
+    if (event.size() < 6) continue;
+    uint16_t id = 0;
+    uint32_t value = 0;
+    std::memcpy(&id, event.data(), sizeof id);
+    std::memcpy(&value, static_cast<const uint8_t*>(event.data()) + 2, sizeof value);
+    switch (id) {
+      case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+        connected = true;
+        break;
+      case ZMQ_EVENT_DISCONNECTED:
+        connected = false;
+        break;
+      case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+        refusal = Status(Code::kUnauthenticated,
+                         "the hub at " + endpoint + " refused this node's key (ZAP status " +
+                             std::to_string(value) +
+                             "): it is not enrolled there, or it was revoked");
+        break;
+      case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+      case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+        refusal = Status(Code::kUnauthenticated,
+                         "the CURVE handshake with " + endpoint +
+                             " failed: is hub.public_key the key of the hub listening there?");
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+Status ClientTransport::Send(std::span<const uint8_t> payload) {
+  try {
+    if (!impl_->dealer.send(zmq::buffer(payload.data(), payload.size()),
+                            zmq::send_flags::dontwait)) {
+      return Status(Code::kUnavailable, "send queue to " + impl_->endpoint + " is full");
+    }
+  } catch (const zmq::error_t& e) {
+    return Status(Code::kInternal, std::string("send: ") + e.what());
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<std::vector<uint8_t>>> ClientTransport::Receive(
+    std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  try {
+    for (;;) {
+      impl_->DrainMonitor();
+      if (impl_->refusal) return *impl_->refusal;
+      zmq::message_t reply;
+      if (impl_->dealer.recv(reply, zmq::recv_flags::dontwait)) {
+        while (reply.more()) {  // a hub never sends multipart; drop any extra parts
+          zmq::message_t extra;
+          (void)impl_->dealer.recv(extra, zmq::recv_flags::none);
+          if (!extra.more()) break;
+        }
+        const auto* data = static_cast<const uint8_t*>(reply.data());
+        return std::optional<std::vector<uint8_t>>(std::vector<uint8_t>(data, data + reply.size()));
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return std::optional<std::vector<uint8_t>>();
+      std::vector<zmq::pollitem_t> items = {
+          {impl_->dealer.handle(), 0, ZMQ_POLLIN, 0},
+          {impl_->monitor.handle(), 0, ZMQ_POLLIN, 0},
+      };
+      zmq::poll(items, left);
+    }
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return std::optional<std::vector<uint8_t>>();
+    return Status(Code::kInternal, std::string("receive: ") + e.what());
+  }
+}
+
+bool ClientTransport::connected() const {
+  impl_->DrainMonitor();
+  return impl_->connected;
+}
+
+}  // namespace lls::transport

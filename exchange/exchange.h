@@ -1,0 +1,24 @@
+// exchange: what hub and node share beyond schema and crypto — the machinery of exchanging
+// signed messages. Start here; each header states its own contract:
+//
+//   transport.h   CURVE-encrypted ZeroMQ: ServerTransport (ROUTER + fail-closed ZAP handler)
+//                 and ClientTransport (DEALER + handshake monitor). Only transport code
+//                 includes zmq.hpp.
+//   outbox.h      the durable queue of signed envelopes awaiting a hub's Ack
+//   publisher.h   drains an Outbox over a ClientTransport, with resends and backoff
+//   sqlite.h      SQLite wrapped once (Database, Statement, Transaction, migrations)
+//   config_file.h TOML configuration with defaults and unknown-key detection
+//   clock.h       the time seam;  log.h  one-line stderr logging
+//
+// Layering: exchange depends on crypto and schema, never on hub, node or tools.
+// Threading: nothing here is thread-safe unless its header says so; one thread owns the
+// sockets and the database connection of a process.
+#pragma once
+
+#include "exchange/clock.h"
+#include "exchange/config_file.h"
+#include "exchange/log.h"
+#include "exchange/outbox.h"
+#include "exchange/publisher.h"
+#include "exchange/sqlite.h"
+#include "exchange/transport.h"

@@ -1,0 +1,96 @@
+#include "exchange/publisher.h"
+
+#include <algorithm>
+
+#include "crypto/crypto.h"
+#include "schema/codec.h"
+
+namespace lls {
+
+namespace {
+using SteadyClock = std::chrono::steady_clock;
+constexpr auto kPollSlice = std::chrono::milliseconds(100);
+}  // namespace
+
+Result<PublishReport> Publisher::PublishAll(std::chrono::milliseconds wait) {
+  PublishReport report;
+  const auto deadline = SteadyClock::now() + wait;
+  in_flight_.clear();
+  for (;;) {
+    // Top up the window with queued entries not yet in flight, and resend stale ones.
+    LLS_ASSIGN_OR_RETURN(std::vector<OutboxEntry> due,
+                         outbox_.Due(clock_.NowMs(), options_.window * 4, true));
+    if (due.empty() && in_flight_.empty()) break;
+    auto now = SteadyClock::now();
+    for (const OutboxEntry& entry : due) {
+      auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
+                             [&](const auto& f) { return f.first == entry.message_id; });
+      bool stale = it != in_flight_.end() && now - it->second > options_.resend_after;
+      if (it != in_flight_.end() && !stale) continue;
+      if (it == in_flight_.end() && in_flight_.size() >= options_.window) continue;
+      LLS_RETURN_IF_ERROR(transport_.Send(entry.envelope));
+      LLS_RETURN_IF_ERROR(outbox_.MarkSent(entry.message_id, clock_.NowMs()));
+      if (it != in_flight_.end()) {
+        it->second = now;
+      } else {
+        in_flight_.emplace_back(entry.message_id, now);
+      }
+    }
+    if (SteadyClock::now() >= deadline) break;
+    auto slice = std::min<std::chrono::milliseconds>(
+        kPollSlice,
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()));
+    auto frame = transport_.Receive(slice);
+    if (!frame.ok()) {
+      (void)outbox_.RecordError(frame.status().message(), clock_.NowMs());
+      return frame.status();
+    }
+    while (frame->has_value()) {
+      LLS_RETURN_IF_ERROR(HandleReply(**frame, report));
+      frame = transport_.Receive(std::chrono::milliseconds(0));
+      if (!frame.ok()) return frame.status();
+    }
+  }
+  LLS_ASSIGN_OR_RETURN(OutboxStats stats, outbox_.Stats());
+  report.remaining = stats.queued;
+  if (report.remaining > 0) {
+    (void)outbox_.RecordError(
+        std::to_string(report.remaining) + " message(s) not acknowledged before the wait ended",
+        clock_.NowMs());
+  }
+  return report;
+}
+
+Status Publisher::HandleReply(const std::vector<uint8_t>& frame, PublishReport& report) {
+  WireResult<Reply> reply = DecodeReply(frame);
+  if (!reply.ok()) {
+    return outbox_.RecordError("unreadable reply from hub: " + reply.error().text,
+                               clock_.NowMs());
+  }
+  const MessageId& id = std::visit([](const auto& r) -> const MessageId& { return r.message_id; },
+                                   *reply);
+  auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
+                         [&](const auto& f) { return f.first == id; });
+  if (it == in_flight_.end()) return Status::Ok();  // an answer to an earlier resend
+
+  if (const Nack* nack = std::get_if<Nack>(&*reply); nack && NackIsTransient(nack->code)) {
+    it->second = SteadyClock::now();  // stays in flight: resent after resend_after
+    return outbox_.RecordError("hub deferred a message (" + std::string(NackCodeName(nack->code)) +
+                                   ": " + nack->text + ")",
+                               clock_.NowMs());
+  }
+  in_flight_.erase(it);
+
+  if (const Ack* ack = std::get_if<Ack>(&*reply)) {
+    ++report.acked;
+    if (ack->duplicate) ++report.duplicates;
+    return outbox_.MarkAcked(id, ack->hub_seq, clock_.NowMs());
+  }
+  const Nack& nack = std::get<Nack>(*reply);
+  std::string reason = std::string(NackCodeName(nack.code)) + ": " + nack.text;
+  ++report.rejected;
+  report.rejections.push_back("message " + crypto::ToHex(id) + " refused: " + reason);
+  return outbox_.MarkRejected(id, reason, clock_.NowMs());
+}
+
+}  // namespace lls

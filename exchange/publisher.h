@@ -1,0 +1,58 @@
+// Publisher: drains an Outbox to a hub over a ClientTransport and records each answer.
+//
+// Keeps up to `window` messages in flight, matches replies by message id, and resends a
+// message that got no answer within `resend_after` (the hub may have restarted; its
+// idempotency by message id makes this safe). Acks and permanent Nacks leave the queue; a
+// transient Nack (internal) leaves the message queued for a later attempt.
+//
+// Not thread-safe; the Outbox, transport and clock (not owned) must outlive the Publisher.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "exchange/clock.h"
+#include "exchange/outbox.h"
+#include "exchange/transport.h"
+#include "schema/status.h"
+
+namespace lls {
+
+struct PublishReport {
+  int64_t acked = 0;
+  int64_t duplicates = 0;  // acked as already stored (an earlier send arrived)
+  int64_t rejected = 0;
+  int64_t remaining = 0;   // still queued when the call returned
+  std::vector<std::string> rejections;  // "seq 3 (project-summary): bad-signature: ..."
+};
+
+struct PublisherOptions {
+  size_t window = 64;
+  std::chrono::milliseconds resend_after{3000};
+};
+
+class Publisher {
+ public:
+  Publisher(Outbox& outbox, transport::ClientTransport& transport, const Clock& clock,
+            PublisherOptions options = {})
+      : outbox_(outbox), transport_(transport), clock_(clock), options_(options) {}
+
+  // Sends everything queued (ignoring backoff) and waits up to `wait` until each message is
+  // answered. Returns the report; kUnauthenticated at once if the hub refuses this node's key.
+  // A timeout is not an error: the report says how many remain queued.
+  Result<PublishReport> PublishAll(std::chrono::milliseconds wait);
+
+ private:
+  // Applies one reply frame to the outbox.
+  Status HandleReply(const std::vector<uint8_t>& frame, PublishReport& report);
+
+  Outbox& outbox_;
+  transport::ClientTransport& transport_;
+  const Clock& clock_;
+  PublisherOptions options_;
+  std::vector<std::pair<MessageId, std::chrono::steady_clock::time_point>> in_flight_;
+};
+
+}  // namespace lls

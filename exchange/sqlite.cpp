@@ -1,0 +1,233 @@
+#include "exchange/sqlite.h"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+namespace lls::db {
+namespace {
+
+Status ToStatus(sqlite3* db, int rc, const char* what) {
+  std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  std::string message = std::string(what) + ": " + detail;
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+      return Status(Code::kIoError, message);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Status(Code::kCorrupt, message);
+    case SQLITE_CONSTRAINT:
+      return Status(Code::kAlreadyExists, message);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Status(Code::kUnavailable, message);
+    default:
+      return Status(Code::kInternal, message);
+  }
+}
+
+}  // namespace
+
+// --- Statement -------------------------------------------------------------------------------
+
+Statement::Statement(Statement&& other) noexcept
+    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(stmt_);
+    db_ = other.db_;
+    stmt_ = std::exchange(other.stmt_, nullptr);
+  }
+  return *this;
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Status Statement::Check(int rc, const char* what) const {
+  if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return Status::Ok();
+  return ToStatus(db_, rc, what);
+}
+
+// Bind errors can only come from a wrong index (a bug), which Step() then reports.
+Statement& Statement::Bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+Statement& Statement::Bind(int index, std::string_view text) {
+  sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+Statement& Statement::Bind(int index, std::span<const uint8_t> blob) {
+  // A zero-length blob must still be a blob, not NULL: pass a non-null pointer.
+  static const uint8_t kEmpty = 0;
+  sqlite3_bind_blob64(stmt_, index, blob.empty() ? &kEmpty : blob.data(), blob.size(),
+                      SQLITE_TRANSIENT);
+  return *this;
+}
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+Result<bool> Statement::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return Check(rc, sqlite3_sql(stmt_));
+}
+
+Status Statement::Run() {
+  for (;;) {
+    auto row = Step();
+    if (!row.ok()) {
+      sqlite3_reset(stmt_);
+      return row.status();
+    }
+    if (!*row) return Status::Ok();
+  }
+}
+
+void Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+int64_t Statement::ColumnInt(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+std::string Statement::ColumnText(int column) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, column);
+  if (text == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+std::vector<uint8_t> Statement::ColumnBlob(int column) const {
+  const void* data = sqlite3_column_blob(stmt_, column);
+  int size = sqlite3_column_bytes(stmt_, column);
+  if (data == nullptr || size <= 0) return {};
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  return std::vector<uint8_t>(bytes, bytes + size);
+}
+
+bool Statement::ColumnIsNull(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+// --- Database --------------------------------------------------------------------------------
+
+Result<Database> Database::Open(const std::filesystem::path& path, const OpenOptions& options) {
+  sqlite3* raw = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  if (options.create) flags |= SQLITE_OPEN_CREATE;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  Database db(raw, path);  // owns raw even on failure
+  if (rc != SQLITE_OK) {
+    return ToStatus(raw, rc, ("opening " + path.string()).c_str());
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, options.busy_timeout_ms);
+  std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=";
+  pragmas += options.synchronous_full ? "FULL;" : "NORMAL;";
+  LLS_RETURN_IF_ERROR(db.Exec(pragmas).Context("configuring " + path.string()));
+  return db;
+}
+
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    sqlite3_close_v2(db_);
+    db_ = std::exchange(other.db_, nullptr);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+Database::~Database() { sqlite3_close_v2(db_); }
+
+Status Database::Check(int rc, const char* what) const {
+  if (rc == SQLITE_OK) return Status::Ok();
+  return ToStatus(db_, rc, what);
+}
+
+Status Database::Exec(std::string_view sql) {
+  std::string owned(sql);
+  char* error = nullptr;
+  int rc = sqlite3_exec(db_, owned.c_str(), nullptr, nullptr, &error);
+  sqlite3_free(error);  // the same text is available from sqlite3_errmsg
+  return Check(rc, "exec");
+}
+
+Result<Statement> Database::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return ToStatus(db_, rc, "prepare");
+  }
+  return Statement(db_, stmt);
+}
+
+int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+int Database::Changes() const { return sqlite3_changes(db_); }
+
+Result<int> Database::UserVersion() {
+  LLS_ASSIGN_OR_RETURN(Statement stmt, Prepare("PRAGMA user_version"));
+  LLS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return Status(Code::kInternal, "PRAGMA user_version returned no row");
+  return static_cast<int>(stmt.ColumnInt(0));
+}
+
+Status Database::SetUserVersion(int version) {
+  return Exec("PRAGMA user_version=" + std::to_string(version));
+}
+
+Result<int64_t> Database::DataVersion() {
+  LLS_ASSIGN_OR_RETURN(Statement stmt, Prepare("PRAGMA data_version"));
+  LLS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return Status(Code::kInternal, "PRAGMA data_version returned no row");
+  return stmt.ColumnInt(0);
+}
+
+Status Database::Migrate(const std::vector<std::string_view>& migrations) {
+  LLS_ASSIGN_OR_RETURN(int current, UserVersion());
+  if (current > static_cast<int>(migrations.size())) {
+    return Status(Code::kCorrupt, path_.string() + " has schema version " +
+                                      std::to_string(current) + ", newer than this build (" +
+                                      std::to_string(migrations.size()) + "); upgrade lls");
+  }
+  for (size_t i = static_cast<size_t>(current); i < migrations.size(); ++i) {
+    LLS_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*this));
+    LLS_RETURN_IF_ERROR(Exec(migrations[i]).Context("migration " + std::to_string(i + 1)));
+    LLS_RETURN_IF_ERROR(SetUserVersion(static_cast<int>(i + 1)));
+    LLS_RETURN_IF_ERROR(tx.Commit());
+  }
+  return Status::Ok();
+}
+
+// --- Transaction -----------------------------------------------------------------------------
+
+Result<Transaction> Transaction::Begin(Database& db) {
+  LLS_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  return Transaction(&db);
+}
+
+Transaction::~Transaction() {
+  if (db_ != nullptr) (void)db_->Exec("ROLLBACK");
+}
+
+Status Transaction::Commit() {
+  if (db_ == nullptr) return Status(Code::kInternal, "transaction already finished");
+  Status status = db_->Exec("COMMIT");
+  if (!status.ok()) return status;  // still open: the destructor rolls back
+  db_ = nullptr;
+  return Status::Ok();
+}
+
+}  // namespace lls::db

@@ -1,0 +1,121 @@
+// SQLite, wrapped once: every use of sqlite3.h in LLS Exchange goes through this file.
+//
+// Database owns a connection; Statement owns a prepared statement. Both are move-only RAII.
+// A Database and its Statements belong to one thread at a time (SQLite's "multi-thread" mode):
+// they are not thread-safe. Errors come back as Status values; SQLITE_FULL and SQLITE_IOERR
+// become kIoError so that callers can tell "disk full" from a bug.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "schema/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace lls::db {
+
+class Database;
+
+// A prepared statement. Bind parameters are 1-based, as in SQLite.
+class Statement {
+ public:
+  Statement(Statement&&) noexcept;
+  Statement& operator=(Statement&&) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, std::string_view text);
+  Statement& Bind(int index, std::span<const uint8_t> blob);
+  Statement& BindNull(int index);
+
+  // Advances: true when a row is available, false when done; an error otherwise.
+  Result<bool> Step();
+  // Steps to completion, ignoring rows (for INSERT/UPDATE/DELETE).
+  Status Run();
+  // Resets for reuse and clears bindings.
+  void Reset();
+
+  int64_t ColumnInt(int column) const;
+  std::string ColumnText(int column) const;
+  std::vector<uint8_t> ColumnBlob(int column) const;
+  bool ColumnIsNull(int column) const;
+
+ private:
+  friend class Database;
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Status Check(int rc, const char* what) const;
+
+  sqlite3* db_ = nullptr;         // not owned; the Database must outlive the Statement
+  sqlite3_stmt* stmt_ = nullptr;  // owned
+};
+
+struct OpenOptions {
+  bool create = true;
+  // FULL fsyncs the WAL at every commit: an acknowledged message survives power loss.
+  bool synchronous_full = true;
+  int busy_timeout_ms = 5000;
+};
+
+class Database {
+ public:
+  // Opens (and creates) a database in WAL mode with foreign keys on.
+  static Result<Database> Open(const std::filesystem::path& path, const OpenOptions& options = {});
+
+  Database(Database&&) noexcept;
+  Database& operator=(Database&&) noexcept;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  Status Exec(std::string_view sql);  // one or more statements, no results
+  Result<Statement> Prepare(std::string_view sql);
+  int64_t LastInsertRowId() const;
+  int Changes() const;
+
+  // PRAGMA user_version: the schema version, for migrations.
+  Result<int> UserVersion();
+  Status SetUserVersion(int version);
+  // PRAGMA data_version: changes when another connection commits. Cheap to poll.
+  Result<int64_t> DataVersion();
+
+  // Applies `migrations[i]` for every i >= user_version, each in its own transaction, then sets
+  // user_version to migrations.size(). Refuses a database newer than this build knows.
+  Status Migrate(const std::vector<std::string_view>& migrations);
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+  Status Check(int rc, const char* what) const;
+
+  sqlite3* db_ = nullptr;  // owned
+  std::filesystem::path path_;
+};
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back on destruction unless committed.
+class Transaction {
+ public:
+  static Result<Transaction> Begin(Database& db);
+  Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  Status Commit();
+
+ private:
+  explicit Transaction(Database* db) : db_(db) {}
+  Database* db_;  // not owned; must outlive the transaction; null once committed
+};
+
+}  // namespace lls::db

@@ -1,0 +1,20 @@
+// hub: the LLS hub (and, one tier up, the national hub) — start at hub_server.h.
+//
+//   hub_server.h       the loop: one thread owns sockets, database and member directory
+//   ingest.h           validation pipeline and group commit; one reply per frame
+//   hub_store.h        SQLite: member registry, audit trail, append-only message log
+//   member_directory.h in-memory members; the ZAP authority
+//   roles.h            which role may send which kind
+//   hub_config.h       hub.toml
+//   hub_cli.h          the lls-hub command line (main.cpp only parses argv into it)
+//
+// Depends on exchange, crypto and schema; nothing depends on hub except the lls-hub program.
+#pragma once
+
+#include "hub/hub_cli.h"
+#include "hub/hub_config.h"
+#include "hub/hub_server.h"
+#include "hub/hub_store.h"
+#include "hub/ingest.h"
+#include "hub/member_directory.h"
+#include "hub/roles.h"

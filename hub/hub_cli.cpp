@@ -1,0 +1,216 @@
+#include "hub/hub_cli.h"
+
+#include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/crypto.h"
+#include "exchange/clock.h"
+#include "exchange/log.h"
+#include "hub/hub_config.h"
+#include "hub/hub_server.h"
+#include "hub/hub_store.h"
+
+namespace lls::hub {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop.store(true); }
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "lls-hub: %s\n", status.message().c_str());
+  return status.code() == Code::kInvalidArgument ? 2 : 1;
+}
+
+std::string LoginName() {
+  if (const passwd* pw = getpwuid(getuid()); pw != nullptr) return pw->pw_name;
+  return "uid " + std::to_string(getuid());
+}
+
+Result<HubStore> OpenStore(const HubConfig& config) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) return Status(Code::kIoError, "cannot create " + config.data_dir.string() + ": " + ec.message());
+  return HubStore::Open(config.database());
+}
+
+nlohmann::json MemberJson(const Member& m) {
+  nlohmann::json j = {
+      {"id", m.id},
+      {"name", m.name},
+      {"organisation", m.organisation},
+      {"display_name", m.display_name},
+      {"role", RoleName(m.role)},
+      {"lls", m.lls},
+      {"sign_key", crypto::ToHex(m.keys.sign)},
+      {"curve_key", crypto::Z85Encode(m.keys.curve)},
+      {"enrolled_at", FormatTimeMs(m.enrolled_at_ms)},
+      {"revoked_at", nullptr},
+      {"active", m.active()},
+  };
+  if (m.revoked_at_ms) j["revoked_at"] = FormatTimeMs(*m.revoked_at_ms);
+  return j;
+}
+
+}  // namespace
+
+int RunHub(const std::filesystem::path& config_path) {
+  auto config = HubConfig::Load(config_path);
+  if (!config.ok()) return Fail(config.status());
+  auto identity = crypto::LoadSecretKeyFile(config->key_path);
+  if (!identity.ok()) return Fail(identity.status());
+  auto store = OpenStore(*config);
+  if (!store.ok()) return Fail(store.status());
+  SystemClock clock;
+
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+
+  auto server = HubServer::Start(*config, std::move(identity).value(), std::move(store).value(), clock);
+  if (!server.ok()) return Fail(server.status());
+  Status ran = (*server)->Run(g_stop);
+  if (!ran.ok()) return Fail(ran);
+  return 0;
+}
+
+int ShowStatus(const std::filesystem::path& config_path, bool json) {
+  auto config = HubConfig::Load(config_path);
+  if (!config.ok()) return Fail(config.status());
+  auto store = OpenStore(*config);
+  if (!store.ok()) return Fail(store.status());
+  auto members = store->Members();
+  if (!members.ok()) return Fail(members.status());
+  auto stats = store->Stats();
+  if (!stats.ok()) return Fail(stats.status());
+  int64_t active = 0;
+  for (const Member& m : *members) active += m.active() ? 1 : 0;
+  nlohmann::json by_kind = nlohmann::json::object();
+  for (uint16_t k = 1; k <= kMaxKind; ++k) {
+    auto n = store->CountByKind(static_cast<Kind>(k));
+    if (!n.ok()) return Fail(n.status());
+    by_kind[KindName(static_cast<Kind>(k))] = *n;
+  }
+  nlohmann::json j = {
+      {"hub", config->name},
+      {"database", config->database().string()},
+      {"members", {{"active", active}, {"revoked", static_cast<int64_t>(members->size()) - active}}},
+      {"log", {{"messages", stats->messages}, {"last_hub_seq", stats->last_hub_seq}}},
+      {"messages_by_kind", by_kind},
+  };
+  if (json) {
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << "hub " << config->name << " (" << config->database().string() << ")\n"
+              << "  members: " << active << " active, " << members->size() - active
+              << " revoked\n"
+              << "  log: " << stats->messages << " messages, last hub sequence "
+              << stats->last_hub_seq << "\n";
+  }
+  return 0;
+}
+
+int EnrolMember(const std::filesystem::path& config_path, const EnrolArgs& args, bool json) {
+  auto config = HubConfig::Load(config_path);
+  if (!config.ok()) return Fail(config.status());
+  auto role = ParseRole(args.role);
+  if (!role) {
+    return Fail(Status(Code::kInvalidArgument,
+                       "--role must be trust, facilitator, hub or national, not '" + args.role + "'"));
+  }
+  if (args.organisation.empty()) {
+    return Fail(Status(Code::kInvalidArgument, "--org (the member's ODS code) is required"));
+  }
+  auto keys = crypto::LoadPublicKeyFile(args.public_key);
+  if (!keys.ok()) return Fail(keys.status());
+  auto store = OpenStore(*config);
+  if (!store.ok()) return Fail(store.status());
+  EnrolRequest request;
+  request.keys = *keys;
+  request.organisation = args.organisation;
+  request.display_name = args.display_name.empty() ? keys->name : args.display_name;
+  request.role = *role;
+  request.lls = args.lls.empty() ? config->name : args.lls;
+  request.actor = args.actor.empty() ? LoginName() : args.actor;
+  auto member = store->Enrol(request, SystemClock().NowMs());
+  if (!member.ok()) return Fail(member.status());
+  if (json) {
+    std::cout << MemberJson(*member).dump() << "\n";
+  } else {
+    std::cout << "enrolled " << member->name << " (" << RoleName(member->role) << ", "
+              << member->organisation << ")\n";
+  }
+  return 0;
+}
+
+int RevokeMember(const std::filesystem::path& config_path, const std::string& name,
+                 const std::string& reason, std::string actor, bool json) {
+  auto config = HubConfig::Load(config_path);
+  if (!config.ok()) return Fail(config.status());
+  auto store = OpenStore(*config);
+  if (!store.ok()) return Fail(store.status());
+  if (actor.empty()) actor = LoginName();
+  auto member = store->Revoke(name, actor, reason, SystemClock().NowMs());
+  if (!member.ok()) return Fail(member.status());
+  if (json) {
+    std::cout << MemberJson(*member).dump() << "\n";
+  } else {
+    std::cout << "revoked " << member->name << "; a running hub cuts its connections within a second\n";
+  }
+  return 0;
+}
+
+int ListMembers(const std::filesystem::path& config_path, bool json) {
+  auto config = HubConfig::Load(config_path);
+  if (!config.ok()) return Fail(config.status());
+  auto store = OpenStore(*config);
+  if (!store.ok()) return Fail(store.status());
+  auto members = store->Members();
+  if (!members.ok()) return Fail(members.status());
+  if (json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const Member& m : *members) list.push_back(MemberJson(m));
+    std::cout << list.dump() << "\n";
+    return 0;
+  }
+  std::printf("%-20s %-12s %-8s %-12s %-8s %s\n", "NAME", "ROLE", "ORG", "LLS", "STATE",
+              "ENROLLED");
+  for (const Member& m : *members) {
+    std::printf("%-20s %-12s %-8s %-12s %-8s %s\n", m.name.c_str(), RoleName(m.role),
+                m.organisation.c_str(), m.lls.c_str(), m.active() ? "active" : "revoked",
+                FormatTimeMs(m.enrolled_at_ms).c_str());
+  }
+  return 0;
+}
+
+int MemberHistory(const std::filesystem::path& config_path, bool json) {
+  auto config = HubConfig::Load(config_path);
+  if (!config.ok()) return Fail(config.status());
+  auto store = OpenStore(*config);
+  if (!store.ok()) return Fail(store.status());
+  auto events = store->MemberEvents(1000);
+  if (!events.ok()) return Fail(events.status());
+  nlohmann::json list = nlohmann::json::array();
+  for (const MemberEvent& e : *events) {
+    if (json) {
+      list.push_back({{"at", FormatTimeMs(e.at_ms)}, {"member", e.member}, {"action", e.action},
+                      {"actor", e.actor}, {"detail", e.detail}});
+    } else {
+      std::printf("%s %-7s %-20s by %s %s\n", FormatTimeMs(e.at_ms).c_str(), e.action.c_str(),
+                  e.member.c_str(), e.actor.c_str(), e.detail.c_str());
+    }
+  }
+  if (json) std::cout << list.dump() << "\n";
+  return 0;
+}
+
+}  // namespace lls::hub

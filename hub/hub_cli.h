@@ -1,0 +1,28 @@
+// The lls-hub command line, as functions main() dispatches to. Each returns the process exit
+// code and writes one clear line to stderr on failure (docs/cli.md documents every flag).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace lls::hub {
+
+struct EnrolArgs {
+  std::filesystem::path public_key;
+  std::string organisation;
+  std::string display_name;  // defaults to the key's name
+  std::string role;
+  std::string lls;           // defaults to the hub's name
+  std::string actor;         // defaults to the login name
+};
+
+int RunHub(const std::filesystem::path& config);
+int ShowStatus(const std::filesystem::path& config, bool json);
+int EnrolMember(const std::filesystem::path& config, const EnrolArgs& args, bool json);
+int RevokeMember(const std::filesystem::path& config, const std::string& name,
+                 const std::string& reason, std::string actor, bool json);
+int ListMembers(const std::filesystem::path& config, bool json);
+int MemberHistory(const std::filesystem::path& config, bool json);
+
+}  // namespace lls::hub

@@ -1,0 +1,36 @@
+#include "hub/hub_config.h"
+
+#include "exchange/config_file.h"
+
+namespace lls::hub {
+
+Result<HubConfig> HubConfig::Load(const std::filesystem::path& path) {
+  LLS_ASSIGN_OR_RETURN(ConfigFile file, ConfigFile::Load(path));
+  HubConfig config;
+  LLS_ASSIGN_OR_RETURN(config.name, file.String("hub.name"));
+  LLS_ASSIGN_OR_RETURN(config.key_path, file.Path("hub.key"));
+  LLS_ASSIGN_OR_RETURN(config.data_dir, file.Path("hub.data_dir", "."));
+  LLS_ASSIGN_OR_RETURN(config.server.endpoint,
+                       file.String("ingest.endpoint", "tcp://127.0.0.1:7401"));
+  LLS_ASSIGN_OR_RETURN(int64_t max_bytes,
+                       file.Int("ingest.max_message_bytes", 1 << 20, 1024, 64 << 20));
+  LLS_ASSIGN_OR_RETURN(int64_t skew_s, file.Int("ingest.max_future_skew_seconds", 300, 0,
+                                                7 * 24 * 3600));
+  LLS_ASSIGN_OR_RETURN(int64_t age_days, file.Int("ingest.max_age_days", 400, 1, 36500));
+  LLS_ASSIGN_OR_RETURN(config.server.zap_domain, file.String("ingest.zap_domain", "lls"));
+  LLS_RETURN_IF_ERROR(file.CheckNoUnknownKeys());
+
+  if (config.server.zap_domain.empty()) {
+    return Status(Code::kInvalidArgument, path.string() + ": ingest.zap_domain must not be empty");
+  }
+  config.server.max_message_bytes = static_cast<size_t>(max_bytes);
+  // Frames up to twice the limit are read so they can be Nacked; beyond that ZeroMQ drops
+  // the connection without reading them into memory.
+  config.server.socket_limit_bytes = static_cast<size_t>(max_bytes) * 2 + 65536;
+  config.ingest.limits.max_frame_bytes = static_cast<size_t>(max_bytes);
+  config.ingest.max_future_skew_ms = skew_s * 1000;
+  config.ingest.max_age_ms = age_days * 24 * 3600 * 1000;
+  return config;
+}
+
+}  // namespace lls::hub

@@ -1,0 +1,40 @@
+// HubConfig: lls-hub's TOML configuration (documented in docs/configuration.md).
+//
+//   [hub]
+//   name = "lls-north"               # required: this hub's name, also its LLS name
+//   key = "keys/lls-north.secret"    # required: the hub's secret key file (mode 0600)
+//   data_dir = "."                   # hub.db and ingest.endpoint live here
+//   [ingest]
+//   endpoint = "tcp://127.0.0.1:7401"   # "tcp://127.0.0.1:*" picks a free port
+//   max_message_bytes = 1048576         # larger frames are refused with too-large
+//   max_future_skew_seconds = 300       # createdAt may run this far ahead of the hub's clock
+//   max_age_days = 400                  # and be at most this old
+//   zap_domain = "lls"
+//
+// Relative paths resolve against the config file's folder. A value type.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "exchange/transport.h"
+#include "hub/ingest.h"
+#include "schema/status.h"
+
+namespace lls::hub {
+
+struct HubConfig {
+  std::string name;
+  std::filesystem::path key_path;
+  std::filesystem::path data_dir;
+  transport::ServerOptions server;
+  IngestOptions ingest;
+
+  std::filesystem::path database() const { return data_dir / "hub.db"; }
+  // Written at start-up with the bound ingest endpoint (useful with a "*" port).
+  std::filesystem::path endpoint_file() const { return data_dir / "ingest.endpoint"; }
+
+  static Result<HubConfig> Load(const std::filesystem::path& path);
+};
+
+}  // namespace lls::hub

@@ -1,0 +1,59 @@
+// HubServer: the running hub — one thread that owns the sockets, the database connection and
+// the member directory, and loops: poll the ingest socket (and the ZAP handler) -> validate
+// and group-commit a batch -> reply; every 250 ms, notice registry changes and cut the
+// connections of revoked members.
+//
+// Not thread-safe: Run() is called on one thread; another thread (or a signal handler) may
+// only set the `stop` flag it watches.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "crypto/crypto.h"
+#include "exchange/clock.h"
+#include "exchange/transport.h"
+#include "hub/hub_config.h"
+#include "hub/hub_store.h"
+#include "hub/ingest.h"
+#include "hub/member_directory.h"
+
+namespace lls::hub {
+
+class HubServer final : private transport::ZapAuthority {
+ public:
+  // Loads members, starts the transport (ZAP handler first), writes the endpoint file.
+  // `clock` must outlive the server.
+  static Result<std::unique_ptr<HubServer>> Start(const HubConfig& config,
+                                                  crypto::Identity identity, HubStore store,
+                                                  const Clock& clock);
+
+  // Serves until `stop` becomes true; returns after the current batch is answered.
+  Status Run(const std::atomic<bool>& stop);
+
+  const std::string& endpoint() const { return transport_->endpoint(); }
+
+ private:
+  HubServer(const HubConfig& config, crypto::Identity identity, HubStore store,
+            const Clock& clock);
+  // ZapAuthority: members_ decides; an unknown key first triggers a registry re-read, so a
+  // member enrolled a moment ago is not refused for up to one check interval.
+  std::optional<std::string> Admit(const crypto::CurveKey& client_key) override;
+  // Re-reads the registry if another process changed it; notes revocations in drop_pending_.
+  Status RefreshMembers();
+  // RefreshMembers, then cuts connections if someone was revoked (never called from Admit:
+  // the socket must not be closed while the ZAP handler is answering for it).
+  Status CheckRegistry();
+
+  HubConfig config_;
+  crypto::Identity identity_;
+  HubStore store_;
+  const Clock& clock_;
+  MemberDirectory members_;
+  Ingest ingest_;
+  std::unique_ptr<transport::ServerTransport> transport_;
+  int64_t data_version_ = 0;
+  bool drop_pending_ = false;
+};
+
+}  // namespace lls::hub

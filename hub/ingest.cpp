@@ -1,0 +1,194 @@
+#include "hub/ingest.h"
+
+#include <map>
+#include <set>
+
+#include "crypto/crypto.h"
+#include "exchange/log.h"
+
+namespace lls::hub {
+
+namespace {
+
+std::string Describe(const Member* member) {
+  if (member == nullptr) return "an unknown connection";
+  return "member '" + member->name + "' (" + member->organisation + ")";
+}
+
+std::string ShortId(const MessageId& id) { return crypto::ToHex(id).substr(0, 12); }
+
+}  // namespace
+
+Nack Ingest::Refuse(const transport::InboundFrame& frame, const MessageId& id, NackCode code,
+                    std::string text) {
+  ++counters_.nacks[static_cast<size_t>(code)];
+  log::Warn("refused " + std::string(NackCodeName(code)) + " from " +
+            Describe(members_.ActiveById(frame.user_id)) + ": " + text);
+  return Nack{id, code, std::move(text)};
+}
+
+std::variant<Ingest::Accepted, Nack> Ingest::Validate(const transport::InboundFrame& frame) {
+  const MessageId none{};
+  if (frame.payload.size() > options_.limits.max_frame_bytes) {
+    return Refuse(frame, none, NackCode::kTooLarge,
+                  "frame of " + std::to_string(frame.payload.size()) + " bytes exceeds the " +
+                      std::to_string(options_.limits.max_frame_bytes) + "-byte limit");
+  }
+  if (frame.multipart) {
+    return Refuse(frame, none, NackCode::kMalformed, "one envelope per single-part frame");
+  }
+  WireResult<Envelope> decoded = DecodeEnvelope(frame.payload, options_.limits);
+  if (!decoded.ok()) return Refuse(frame, none, decoded.error().code, decoded.error().text);
+  Accepted accepted{std::move(decoded).value(), nullptr};
+  const Envelope& e = accepted.envelope;
+
+  accepted.member = members_.ActiveById(frame.user_id);
+  if (accepted.member == nullptr) {
+    return Refuse(frame, e.message_id, NackCode::kUnknownSigner,
+                  "the key on this connection is no longer enrolled (revoked)");
+  }
+  // The signature is checked before anything in the body is interpreted.
+  if (!crypto::Verify(e)) {
+    return Refuse(frame, e.message_id, NackCode::kBadSignature,
+                  "signature does not verify for kind " + std::string(KindName(e.kind)));
+  }
+  if (e.signer != accepted.member->keys.sign) {
+    const Member* author = members_.BySignKey(e.signer);
+    if (author == nullptr) {
+      return Refuse(frame, e.message_id, NackCode::kUnknownSigner,
+                    "signer " + crypto::ToHex(e.signer).substr(0, 16) + "... is not enrolled");
+    }
+    return Refuse(frame, e.message_id, NackCode::kSignerMismatch,
+                  "signed by '" + author->name + "' but sent on the connection of '" +
+                      accepted.member->name + "'");
+  }
+  if (!RoleMaySend(accepted.member->role, e.kind)) {
+    return Refuse(frame, e.message_id, NackCode::kWrongRole,
+                  std::string("role '") + RoleName(accepted.member->role) + "' may not send " +
+                      KindName(e.kind));
+  }
+  int64_t now = clock_.NowMs();
+  if (e.created_at_ms > now + options_.max_future_skew_ms ||
+      e.created_at_ms < now - options_.max_age_ms) {
+    return Refuse(frame, e.message_id, NackCode::kStale,
+                  "createdAt " + std::to_string(e.created_at_ms) +
+                      " is outside the accepted window (check the sender's clock)");
+  }
+  WireResult<Body> body = DecodeBody(e.body, options_.limits);
+  if (!body.ok()) return Refuse(frame, e.message_id, body.error().code, body.error().text);
+  if (KindOf(*body) != e.kind) {
+    return Refuse(frame, e.message_id, NackCode::kKindMismatch,
+                  std::string("envelope says ") + KindName(e.kind) + ", body holds " +
+                      KindName(KindOf(*body)));
+  }
+  if (const Retraction* retraction = std::get_if<Retraction>(&*body)) {
+    auto target = store_.FindMessage(retraction->target);
+    if (!target.ok()) {
+      return Refuse(frame, e.message_id, NackCode::kInternal, target.status().message());
+    }
+    if (!target->has_value() || (*target)->signer != e.signer) {
+      return Refuse(frame, e.message_id, NackCode::kNotOwner,
+                    "retraction target " + ShortId(retraction->target) +
+                        " is not a message of this signer");
+    }
+  }
+  return accepted;
+}
+
+std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFrame>& frames) {
+  std::vector<OutboundReply> replies(frames.size());
+  std::vector<Accepted> pending;
+  std::vector<size_t> pending_reply;                 // reply index of each pending message
+  std::vector<std::pair<size_t, size_t>> batch_dups;  // (reply index, pending index)
+  std::map<MessageId, size_t> batch_ids;
+  std::set<std::pair<SignPublicKey, uint64_t>> batch_seqs;
+
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const transport::InboundFrame& frame = frames[i];
+    replies[i].peer = frame.peer;
+    auto validated = Validate(frame);
+    if (Nack* nack = std::get_if<Nack>(&validated)) {
+      replies[i].reply = std::move(*nack);
+      continue;
+    }
+    Accepted accepted = std::get<Accepted>(std::move(validated));
+    const Envelope& e = accepted.envelope;
+
+    // Replay by message id: against the log, then against this batch.
+    auto stored = store_.FindMessage(e.message_id);
+    if (!stored.ok()) {
+      replies[i].reply = Refuse(frame, e.message_id, NackCode::kInternal, stored.status().message());
+      continue;
+    }
+    if (stored->has_value()) {
+      if ((*stored)->envelope == frame.payload) {
+        ++counters_.duplicates;
+        replies[i].reply = Ack{e.message_id, (*stored)->hub_seq, true};
+      } else {
+        replies[i].reply = Refuse(frame, e.message_id, NackCode::kReplay,
+                                  "message id " + ShortId(e.message_id) +
+                                      " was already used for a different message");
+      }
+      continue;
+    }
+    if (auto it = batch_ids.find(e.message_id); it != batch_ids.end()) {
+      if (frames[pending_reply[it->second]].payload == frame.payload) {
+        batch_dups.emplace_back(i, it->second);
+      } else {
+        replies[i].reply = Refuse(frame, e.message_id, NackCode::kReplay,
+                                  "message id reused within one batch");
+      }
+      continue;
+    }
+    // Replay by per-signer sequence.
+    auto used = store_.SequenceUsed(e.signer, e.sequence);
+    if (!used.ok()) {
+      replies[i].reply = Refuse(frame, e.message_id, NackCode::kInternal, used.status().message());
+      continue;
+    }
+    if (*used || batch_seqs.contains({e.signer, e.sequence})) {
+      replies[i].reply = Refuse(frame, e.message_id, NackCode::kReplay,
+                                "sequence " + std::to_string(e.sequence) +
+                                    " was already used by this signer");
+      continue;
+    }
+    batch_ids.emplace(e.message_id, pending.size());
+    batch_seqs.insert({e.signer, e.sequence});
+    pending_reply.push_back(i);
+    pending.push_back(std::move(accepted));
+  }
+
+  // Group commit: one transaction, one fsync, for everything that passed.
+  std::vector<LogRecord> records;
+  records.reserve(pending.size());
+  int64_t now = clock_.NowMs();
+  for (size_t p = 0; p < pending.size(); ++p) {
+    records.push_back({&pending[p].envelope, &frames[pending_reply[p]].payload,
+                       pending[p].member->id, now});
+  }
+  auto seqs = store_.AppendBatch(records);
+  for (size_t p = 0; p < pending.size(); ++p) {
+    size_t i = pending_reply[p];
+    const MessageId& id = pending[p].envelope.message_id;
+    if (seqs.ok()) {
+      ++counters_.accepted;
+      replies[i].reply = Ack{id, (*seqs)[p], false};
+    } else {
+      replies[i].reply = Refuse(frames[i], id, NackCode::kInternal,
+                                "could not store the message now (" + seqs.status().message() +
+                                    "); it was not acknowledged, resend later");
+    }
+  }
+  for (auto [i, p] : batch_dups) {
+    const MessageId& id = pending[p].envelope.message_id;
+    if (seqs.ok()) {
+      ++counters_.duplicates;
+      replies[i].reply = Ack{id, (*seqs)[p], true};
+    } else {
+      replies[i].reply = Refuse(frames[i], id, NackCode::kInternal, "could not store the message now");
+    }
+  }
+  return replies;
+}
+
+}  // namespace lls::hub

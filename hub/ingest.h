@@ -1,0 +1,80 @@
+// Ingest: the hub's front door. Validates each frame from the ROUTER socket, stores the good
+// ones as one group commit, and produces exactly one reply per frame.
+//
+// The checks, in order (each failure is a Nack with its documented code, logged with the
+// member; none stops the hub):
+//   size (too-large) -> single frame and Envelope decode (malformed, schema-version,
+//   unsupported-kind) -> connection's member still active (unknown-signer) -> signature over
+//   the signed bytes (bad-signature), BEFORE the body is interpreted -> signer is the member
+//   on this connection (signer-mismatch) -> role may send the kind (wrong-role) -> createdAt
+//   within the window (stale) -> Body decode (malformed, unsupported-kind) and kind agreement
+//   (kind-mismatch) -> retraction of own message (not-owner) -> replay by message id and by
+//   per-signer sequence, across connections and restarts (replay; an identical resend is
+//   acked again as a duplicate with its original hub sequence, never stored twice).
+// Acks are produced only after the batch's COMMIT; if the commit fails, the batch is Nacked
+// `internal` (transient: nodes keep the messages and resend).
+//
+// Not thread-safe: runs on the hub thread. Store, directory and clock must outlive it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "exchange/clock.h"
+#include "exchange/transport.h"
+#include "hub/hub_store.h"
+#include "hub/member_directory.h"
+#include "schema/codec.h"
+#include "schema/messages.h"
+
+namespace lls::hub {
+
+struct IngestOptions {
+  DecodeLimits limits;                               // frame size and Cap'n Proto bounds
+  int64_t max_future_skew_ms = 5 * 60 * 1000;        // createdAt at most this far ahead
+  int64_t max_age_ms = 400LL * 24 * 3600 * 1000;     // and at most this old
+};
+
+struct IngestCounters {
+  uint64_t accepted = 0;
+  uint64_t duplicates = 0;
+  std::array<uint64_t, kMaxNackCode + 1> nacks{};  // by NackCode
+};
+
+struct OutboundReply {
+  std::string peer;
+  Reply reply;
+};
+
+class Ingest {
+ public:
+  Ingest(HubStore& store, const MemberDirectory& members, const Clock& clock,
+         IngestOptions options)
+      : store_(store), members_(members), clock_(clock), options_(options) {}
+
+  std::vector<OutboundReply> Handle(const std::vector<transport::InboundFrame>& frames);
+
+  const IngestCounters& counters() const { return counters_; }
+
+ private:
+  struct Accepted {
+    Envelope envelope;
+    const Member* member = nullptr;
+  };
+  // Everything up to (not including) replay checks, which need the batch context.
+  std::variant<Accepted, Nack> Validate(const transport::InboundFrame& frame);
+  Nack Refuse(const transport::InboundFrame& frame, const MessageId& id, NackCode code,
+              std::string text);
+
+  HubStore& store_;
+  const MemberDirectory& members_;
+  const Clock& clock_;
+  IngestOptions options_;
+  IngestCounters counters_;
+};
+
+}  // namespace lls::hub

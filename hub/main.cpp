@@ -1,0 +1,56 @@
+// lls-hub: parses the command line and dispatches to hub_cli.h. Nothing else lives here.
+#include <CLI/CLI.hpp>
+
+#include "crypto/crypto.h"
+#include "exchange/log.h"
+#include "hub/hub_cli.h"
+
+int main(int argc, char** argv) {
+  lls::log::SetProgram("lls-hub");
+  CLI::App app{"lls-hub: the LLS Exchange hub (an LLS hub, or the national hub)"};
+  app.require_subcommand(1);
+  std::string config;
+  app.add_option("--config", config, "hub configuration file (TOML)")->required();
+
+  bool json = false;
+  auto* run = app.add_subcommand("run", "serve until SIGTERM or SIGINT");
+  auto* status = app.add_subcommand("status", "members and log summary");
+  status->add_flag("--json", json, "stable JSON output");
+
+  auto* members = app.add_subcommand("members", "enrol, revoke and list members");
+  members->require_subcommand(1);
+  lls::hub::EnrolArgs enrol;
+  auto* enrol_cmd = members->add_subcommand("enrol", "enrol a member from its .public key file");
+  enrol_cmd->add_option("--key", enrol.public_key, "the member's NAME.public file")->required();
+  enrol_cmd->add_option("--org", enrol.organisation, "ODS organisation code")->required();
+  enrol_cmd->add_option("--role", enrol.role, "trust | facilitator | hub | national")->required();
+  enrol_cmd->add_option("--display-name", enrol.display_name, "human name (default: key name)");
+  enrol_cmd->add_option("--lls", enrol.lls, "the member's LLS (default: this hub's name)");
+  enrol_cmd->add_option("--actor", enrol.actor, "who is enrolling (default: login name)");
+  enrol_cmd->add_flag("--json", json, "print the member as JSON");
+
+  std::string name, reason = "revoked by operator", actor;
+  auto* revoke_cmd = members->add_subcommand("revoke", "revoke a member; live connections are cut");
+  revoke_cmd->add_option("NAME", name, "member name")->required();
+  revoke_cmd->add_option("--reason", reason, "recorded in the member history");
+  revoke_cmd->add_option("--actor", actor, "who is revoking (default: login name)");
+  revoke_cmd->add_flag("--json", json, "print the member as JSON");
+
+  auto* list_cmd = members->add_subcommand("list", "list members");
+  list_cmd->add_flag("--json", json, "stable JSON output");
+  auto* history_cmd = members->add_subcommand("history", "who enrolled and revoked whom, when");
+  history_cmd->add_flag("--json", json, "stable JSON output");
+
+  CLI11_PARSE(app, argc, argv);
+  if (lls::Status s = lls::crypto::Init(); !s.ok()) {
+    std::fprintf(stderr, "lls-hub: %s\n", s.message().c_str());
+    return 1;
+  }
+  if (*run) return lls::hub::RunHub(config);
+  if (*status) return lls::hub::ShowStatus(config, json);
+  if (*enrol_cmd) return lls::hub::EnrolMember(config, enrol, json);
+  if (*revoke_cmd) return lls::hub::RevokeMember(config, name, reason, actor, json);
+  if (*list_cmd) return lls::hub::ListMembers(config, json);
+  if (*history_cmd) return lls::hub::MemberHistory(config, json);
+  return 2;
+}

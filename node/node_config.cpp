@@ -1,0 +1,24 @@
+#include "node/node_config.h"
+
+#include "exchange/config_file.h"
+
+namespace lls::node {
+
+Result<NodeConfig> NodeConfig::Load(const std::filesystem::path& path) {
+  LLS_ASSIGN_OR_RETURN(ConfigFile file, ConfigFile::Load(path));
+  NodeConfig config;
+  LLS_ASSIGN_OR_RETURN(config.organisation, file.String("node.organisation"));
+  LLS_ASSIGN_OR_RETURN(config.key_path, file.Path("node.key"));
+  LLS_ASSIGN_OR_RETURN(config.data_dir, file.Path("node.data_dir", "."));
+  LLS_ASSIGN_OR_RETURN(config.hub_endpoint, file.String("hub.endpoint"));
+  LLS_ASSIGN_OR_RETURN(config.hub_public_key, file.Path("hub.public_key"));
+  LLS_ASSIGN_OR_RETURN(int64_t max_suppressed,
+                       file.Int("disclosure.max_suppressed", 7, 0, 1000));
+  LLS_ASSIGN_OR_RETURN(int64_t round_to, file.Int("disclosure.round_to", 5, 1, 1000));
+  LLS_RETURN_IF_ERROR(file.CheckNoUnknownKeys());
+  config.disclosure.max_suppressed = static_cast<uint32_t>(max_suppressed);
+  config.disclosure.round_to = static_cast<uint32_t>(round_to);
+  return config;
+}
+
+}  // namespace lls::node

@@ -1,0 +1,28 @@
+// lls: the LLS Exchange toolbox. Parses argv and dispatches to tools_cli.h.
+#include <CLI/CLI.hpp>
+
+#include "crypto/crypto.h"
+#include "tools/tools_cli.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"lls: the LLS Exchange toolbox"};
+  app.require_subcommand(1);
+
+  std::string name, out_dir;
+  auto* keygen = app.add_subcommand("keygen", "create a signing and a CURVE key pair");
+  keygen->add_option("--name", name, "participant name ([A-Za-z0-9._-], up to 64)")->required();
+  keygen->add_option("--out", out_dir, "folder for NAME.secret and NAME.public")->required();
+
+  std::string file;
+  auto* inspect = app.add_subcommand("inspect", "decode and verify an envelope; print JSON");
+  inspect->add_option("FILE", file, "a file holding one encoded envelope")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  if (lls::Status s = lls::crypto::Init(); !s.ok()) {
+    std::fprintf(stderr, "lls: %s\n", s.message().c_str());
+    return 1;
+  }
+  if (*keygen) return lls::tools::Keygen(name, out_dir);
+  if (*inspect) return lls::tools::Inspect(file);
+  return 2;
+}

@@ -1,0 +1,15 @@
+// JSON views of envelopes and bodies, for `lls inspect` (and later `lls subscribe`).
+// The field names are part of the stable --json output (docs/cli.md). Pure; thread-safe.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "schema/messages.h"
+
+namespace lls::tools {
+
+nlohmann::json BodyToJson(const Body& body);
+// Header fields; `body` is added by the caller (decoded, or absent when it cannot be).
+nlohmann::json EnvelopeHeaderToJson(const Envelope& envelope);
+
+}  // namespace lls::tools
