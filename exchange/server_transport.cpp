@@ -1,4 +1,7 @@
 // ServerTransport: the hub's CURVE ROUTER socket behind a fail-closed ZAP handler.
+#include <chrono>
+#include <thread>
+
 #include <zmq.hpp>
 
 #include "exchange/transport.h"
@@ -137,9 +140,18 @@ Status ServerTransport::Send(const std::string& peer, std::span<const uint8_t> p
 }
 
 Status ServerTransport::DropConnections() {
+  // Unanswered frames are dropped with the socket; their senders resend and are re-checked.
+  impl_->router.set(zmq::sockopt::linger, 0);
   impl_->router.close();
-  // Rebind on the concrete endpoint so a wildcard port stays the same for reconnecting nodes.
-  return impl_->Open(impl_->bound_endpoint);
+  // ZeroMQ closes the listener asynchronously (in its reaper thread), so the port may still be
+  // taken for a moment: retry the bind, on the concrete endpoint so that a wildcard port stays
+  // the same for reconnecting nodes.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    Status opened = impl_->Open(impl_->bound_endpoint);
+    if (opened.ok() || std::chrono::steady_clock::now() >= deadline) return opened;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 }  // namespace lls::transport

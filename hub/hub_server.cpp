@@ -43,7 +43,8 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(const HubConfig& config,
 }
 
 std::optional<std::string> HubServer::Admit(const crypto::CurveKey& client_key) {
-  if (auto user = members_.Admit(client_key)) return user;
+  // Handshakes are rare, and a data_version check is cheap: always decide on the registry as
+  // it is now, so a key revoked or enrolled a moment ago is treated as such.
   Status refreshed = RefreshMembers();
   if (!refreshed.ok()) {
     log::Error("reading the member registry: " + refreshed.message());
@@ -62,33 +63,32 @@ Status HubServer::RefreshMembers() {
   return Status::Ok();
 }
 
-Status HubServer::CheckRegistry() {
-  LLS_RETURN_IF_ERROR(RefreshMembers());
-  if (drop_pending_) {
-    drop_pending_ = false;
-    // ZAP runs only at the handshake, so cutting every connection makes each member pass it
-    // again; revoked keys are then refused. Nodes reconnect by themselves.
-    log::Info("a member was revoked: dropping all connections so that each re-authenticates");
-    LLS_RETURN_IF_ERROR(transport_->DropConnections());
-  }
-  return Status::Ok();
-}
-
 Status HubServer::Run(const std::atomic<bool>& stop) {
   auto next_check = std::chrono::steady_clock::now() + kRegistryCheckEvery;
   while (!stop.load()) {
     auto frames = transport_->Poll(kPollTimeout, kMaxBatch);
     if (!frames.ok()) return frames.status();
     if (!frames->empty()) {
+      // A revocation committed before these frames were read must already apply to them.
+      Status refreshed = RefreshMembers();
+      if (!refreshed.ok()) log::Error("reading the member registry: " + refreshed.message());
       for (const OutboundReply& out : ingest_.Handle(*frames)) {
         Status sent = transport_->Send(out.peer, EncodeReply(out.reply));
         if (!sent.ok()) log::Warn("reply not sent: " + sent.message());
       }
     }
-    if (std::chrono::steady_clock::now() >= next_check) {
+    if (drop_pending_ || std::chrono::steady_clock::now() >= next_check) {
       next_check = std::chrono::steady_clock::now() + kRegistryCheckEvery;
-      Status checked = CheckRegistry();
-      if (!checked.ok()) log::Error("reading the member registry: " + checked.message());
+      Status refreshed = RefreshMembers();
+      if (!refreshed.ok()) log::Error("reading the member registry: " + refreshed.message());
+    }
+    if (drop_pending_) {
+      // ZAP runs only at the handshake, so cutting every connection makes each member pass it
+      // again; revoked keys are then refused. Nodes reconnect by themselves.
+      drop_pending_ = false;
+      log::Info("a member was revoked: dropping all connections so that each re-authenticates");
+      // Without its socket the hub cannot serve: stop with the reason rather than spin.
+      LLS_RETURN_IF_ERROR(transport_->DropConnections());
     }
   }
   const IngestCounters& c = ingest_.counters();

@@ -36,14 +36,11 @@ class HubServer final : private transport::ZapAuthority {
  private:
   HubServer(const HubConfig& config, crypto::Identity identity, HubStore store,
             const Clock& clock);
-  // ZapAuthority: members_ decides; an unknown key first triggers a registry re-read, so a
-  // member enrolled a moment ago is not refused for up to one check interval.
+  // ZapAuthority: members_ decides, after a registry re-read if another process changed it.
   std::optional<std::string> Admit(const crypto::CurveKey& client_key) override;
-  // Re-reads the registry if another process changed it; notes revocations in drop_pending_.
+  // Re-reads the registry if another process changed it; notes revocations in drop_pending_,
+  // which Run() acts on (never Admit: the socket must not close while ZAP answers for it).
   Status RefreshMembers();
-  // RefreshMembers, then cuts connections if someone was revoked (never called from Admit:
-  // the socket must not be closed while the ZAP handler is answering for it).
-  Status CheckRegistry();
 
   HubConfig config_;
   crypto::Identity identity_;

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages LLS Exchange builds and runs with, if any are missing.
+# Used by tests/run.sh and deploy/demo.sh. Needs root or sudo only when something is missing.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libzmq3-dev cppzmq-dev          # ZeroMQ and its C++ binding
+  capnproto libcapnp-dev libssl-dev  # Cap'n Proto (its CMake config wants OpenSSL)
+  libsqlite3-dev sqlite3          # storage; the sqlite3 shell for operators
+  libsodium-dev                   # Ed25519, X25519, BLAKE2b
+  catch2                          # tests (v2)
+  libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing missing Debian packages: ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

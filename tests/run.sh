@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what is missing (Debian packages), builds in build/, and runs every test: the unit
+# tests of each component and the integration tests that start the real programs on loopback.
+# Exit status is non-zero if anything fails; failing tests print their output.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+deploy/install-deps.sh
+echo "== build"
+deploy/build.sh
+echo "== test"
+# Two jobs: the machine has two cores; every integration test uses its own ports and folders.
+ctest --test-dir build --output-on-failure -j 2 --timeout 300
