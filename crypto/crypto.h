@@ -113,6 +113,8 @@ void Sign(Envelope& envelope, const Identity& identity);
 
 // True when envelope.signature is a valid Ed25519 signature by envelope.signer over
 // SigningPayload(envelope). Rejects non-canonical and small-order keys (libsodium's checks).
+// False for a kind outside 1..kMaxKind: KindName calls them all "unknown", so their payloads
+// would share one domain tag.
 bool Verify(const Envelope& envelope);
 
 // Builds a complete signed envelope: random message id, the encoded body, its kind.
