@@ -61,7 +61,7 @@ struct StoredMessage {
 // One verified message to append.
 struct LogRecord {
   const Envelope* envelope = nullptr;  // not owned; must outlive AppendBatch
-  const Bytes* encoded = nullptr;      // the bytes as received
+  const Bytes* encoded = nullptr;      // the canonical encoding (see Ingest)
   int64_t member_id = 0;
   int64_t received_at_ms = 0;
 };

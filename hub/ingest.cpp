@@ -38,8 +38,11 @@ std::variant<Ingest::Accepted, Nack> Ingest::Validate(const transport::InboundFr
     return Refuse(frame, none, NackCode::kMalformed, "one envelope per single-part frame");
   }
   WireResult<Envelope> decoded = DecodeEnvelope(frame.payload, options_.limits);
-  if (!decoded.ok()) return Refuse(frame, none, decoded.error().code, decoded.error().text);
-  Accepted accepted{std::move(decoded).value(), nullptr};
+  if (!decoded.ok()) {
+    const WireError& error = decoded.error();
+    return Refuse(frame, error.message_id, error.code, error.text);
+  }
+  Accepted accepted{std::move(decoded).value(), {}, nullptr};
   const Envelope& e = accepted.envelope;
 
   accepted.member = members_.ActiveById(frame.user_id);
@@ -92,6 +95,7 @@ std::variant<Ingest::Accepted, Nack> Ingest::Validate(const transport::InboundFr
                         " is not a message of this signer");
     }
   }
+  accepted.canonical = EncodeEnvelope(accepted.envelope);
   return accepted;
 }
 
@@ -121,7 +125,7 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
       continue;
     }
     if (stored->has_value()) {
-      if ((*stored)->envelope == frame.payload) {
+      if ((*stored)->envelope == accepted.canonical) {
         ++counters_.duplicates;
         replies[i].reply = Ack{e.message_id, (*stored)->hub_seq, true};
       } else {
@@ -132,7 +136,7 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
       continue;
     }
     if (auto it = batch_ids.find(e.message_id); it != batch_ids.end()) {
-      if (frames[pending_reply[it->second]].payload == frame.payload) {
+      if (pending[it->second].canonical == accepted.canonical) {
         batch_dups.emplace_back(i, it->second);
       } else {
         replies[i].reply = Refuse(frame, e.message_id, NackCode::kReplay,
@@ -163,8 +167,7 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
   records.reserve(pending.size());
   int64_t now = clock_.NowMs();
   for (size_t p = 0; p < pending.size(); ++p) {
-    records.push_back({&pending[p].envelope, &frames[pending_reply[p]].payload,
-                       pending[p].member->id, now});
+    records.push_back({&pending[p].envelope, &pending[p].canonical, pending[p].member->id, now});
   }
   auto seqs = store_.AppendBatch(records);
   for (size_t p = 0; p < pending.size(); ++p) {

@@ -9,8 +9,8 @@
 //   on this connection (signer-mismatch) -> role may send the kind (wrong-role) -> createdAt
 //   within the window (stale) -> Body decode (malformed, unsupported-kind) and kind agreement
 //   (kind-mismatch) -> retraction of own message (not-owner) -> replay by message id and by
-//   per-signer sequence, across connections and restarts (replay; an identical resend is
-//   acked again as a duplicate with its original hub sequence, never stored twice).
+//   per-signer sequence, across connections and restarts (replay; a resend of the same signed
+//   message is acked again as a duplicate with its original hub sequence, never stored twice).
 // Acks are produced only after the batch's COMMIT; if the commit fails, the batch is Nacked
 // `internal` (transient: nodes keep the messages and resend).
 //
@@ -63,6 +63,10 @@ class Ingest {
  private:
   struct Accepted {
     Envelope envelope;
+    // The envelope re-encoded by this hub. The signature covers values, not bytes (padding
+    // bits can differ between encodings of the same message), so duplicates are recognised
+    // and stored by this canonical form, never by the frame as received.
+    Bytes canonical;
     const Member* member = nullptr;
   };
   // Everything up to (not including) replay checks, which need the batch context.

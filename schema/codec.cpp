@@ -155,11 +155,17 @@ Bytes Serialize(capnp::MallocMessageBuilder& message) {
 // this one's field layout, so its sender is told "schema version", not "malformed".
 WireResult<Envelope> EnvelopeFromWire(wire::Envelope::Reader r) {
   Envelope e;
+  // The id, when readable, is echoed in any refusal so the sender can retire that message.
+  MessageId id{};
+  if (r.hasMessageId() && r.getMessageId().size() == id.size()) {
+    std::copy(r.getMessageId().begin(), r.getMessageId().end(), id.begin());
+  }
   e.version = r.getVersion();
   if (e.version == 0 || e.version > kProtocolVersion) {
     return WireError{NackCode::kSchemaVersion,
                      "envelope version " + std::to_string(e.version) + "; this build reads " +
-                         std::to_string(kProtocolVersion)};
+                         std::to_string(kProtocolVersion),
+                     id};
   }
   DecodeContext cx;
   cx.Fixed(r.getMessageId(), e.message_id, "Envelope.messageId");
@@ -168,8 +174,8 @@ WireResult<Envelope> EnvelopeFromWire(wire::Envelope::Reader r) {
   if (!cx.ok()) return cx.error();
   const auto kind = static_cast<uint16_t>(r.getKind());
   if (kind == 0 || kind > kMaxKind) {
-    return WireError{NackCode::kUnsupportedKind, "envelope kind " + std::to_string(kind) +
-                                                     " is not known to this build"};
+    return WireError{NackCode::kUnsupportedKind,
+                     "envelope kind " + std::to_string(kind) + " is not known to this build", id};
   }
   e.kind = static_cast<Kind>(kind);
   e.sequence = r.getSequence();

@@ -31,10 +31,13 @@ struct DecodeLimits {
   int nesting_limit = 16;
 };
 
-// Why bytes did not decode: the Nack code to send and one human-readable line.
+// Why bytes did not decode: the Nack code to send and one human-readable line, plus the
+// envelope's message id when it could be read (so the Nack can name the refused message and
+// the sender's outbox can retire it); all zero otherwise.
 struct WireError {
   NackCode code = NackCode::kUnspecified;
   std::string text;
+  MessageId message_id{};
 };
 
 template <typename T>
@@ -43,6 +46,8 @@ using WireResult = Result<T, WireError>;
 // Envelope <-> bytes. Decode checks: size, framing, field sizes (id 16, signer 32, signature
 // 64 bytes), version (kSchemaVersion if 0 or newer than kProtocolVersion), kind in range
 // (kUnsupportedKind otherwise). It does not verify the signature nor look inside `body`.
+// Text fields must be valid UTF-8; enum values unknown to this build read as their zero value
+// (the schema only ever adds values); bytes after the message are refused.
 Bytes EncodeEnvelope(const Envelope& envelope);
 WireResult<Envelope> DecodeEnvelope(std::span<const uint8_t> bytes,
                                     const DecodeLimits& limits = {});
