@@ -19,7 +19,7 @@ ConfigFile::ConfigFile(std::shared_ptr<const Table> table, std::string origin,
 
 Result<ConfigFile> ConfigFile::Load(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(Code::kNotFound, "cannot read config file " + path.string());
+  if (!in) return Status(Code::kInvalidArgument, "cannot read config file " + path.string());
   std::stringstream text;
   text << in.rdbuf();
   std::filesystem::path base = path.parent_path();

@@ -96,8 +96,8 @@ Result<std::vector<OutboxEntry>> Outbox::Due(int64_t now_ms, size_t limit, bool 
 }
 
 int64_t Outbox::DelayMs(int attempts) const {
-  // Full jitter (a random delay up to the exponential cap): resending nodes do not stampede
-  // a hub that comes back.
+  // "Equal jitter" (a random delay between half the exponential cap and the cap): resending
+  // nodes do not stampede a hub that comes back, and none retries much sooner than planned.
   int shift = std::min(attempts, 20);
   int64_t cap = std::min(backoff_.max_ms, backoff_.base_ms << shift);
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -124,7 +124,11 @@ Status Outbox::MarkAcked(const MessageId& id, uint64_t hub_seq, int64_t now_ms) 
                        db_.Prepare("UPDATE outbox SET state = 'acked', hub_seq = ?, acked_at = ? "
                                    "WHERE message_id = ? AND state = 'queued'"));
   update.Bind(1, static_cast<int64_t>(hub_seq)).Bind(2, now_ms).Bind(3, Span(id));
-  return update.Run();
+  LLS_RETURN_IF_ERROR(update.Run());
+  // An ack shows the path to the hub works again: an older error is no longer current.
+  LLS_ASSIGN_OR_RETURN(db::Statement clear,
+                       db_.Prepare("UPDATE outbox_state SET last_error = '' WHERE id = 1"));
+  return clear.Run();
 }
 
 Status Outbox::MarkRejected(const MessageId& id, std::string_view reason, int64_t now_ms) {

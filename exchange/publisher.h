@@ -25,7 +25,7 @@ struct PublishReport {
   int64_t duplicates = 0;  // acked as already stored (an earlier send arrived)
   int64_t rejected = 0;
   int64_t remaining = 0;   // still queued when the call returned
-  std::vector<std::string> rejections;  // "seq 3 (project-summary): bad-signature: ..."
+  std::vector<std::string> rejections;  // "message <hex id> refused: <nack code>: <text>"
 };
 
 struct PublisherOptions {

@@ -133,7 +133,6 @@ Status ServerTransport::Send(const std::string& peer, std::span<const uint8_t> p
     (void)impl_->router.send(zmq::buffer(payload.data(), payload.size()),
                              zmq::send_flags::dontwait);
   } catch (const zmq::error_t& e) {
-    if (e.num() == EHOSTUNREACH) return Status::Ok();
     return Status(Code::kInternal, std::string("transport send: ") + e.what());
   }
   return Status::Ok();

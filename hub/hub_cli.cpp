@@ -34,7 +34,9 @@ std::string LoginName() {
   return "uid " + std::to_string(getuid());
 }
 
-Result<HubStore> OpenStore(const HubConfig& config) {
+// Commands that only read or change existing state pass create = false.
+Result<HubStore> OpenStore(const HubConfig& config, bool create = true) {
+  if (!create) return HubStore::Open(config.database(), false);
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) return Status(Code::kIoError, "cannot create " + config.data_dir.string() + ": " + ec.message());
@@ -86,7 +88,7 @@ int RunHub(const std::filesystem::path& config_path) {
 int ShowStatus(const std::filesystem::path& config_path, bool json) {
   auto config = HubConfig::Load(config_path);
   if (!config.ok()) return Fail(config.status());
-  auto store = OpenStore(*config);
+  auto store = OpenStore(*config, false);
   if (!store.ok()) return Fail(store.status());
   auto members = store->Members();
   if (!members.ok()) return Fail(members.status());
@@ -156,7 +158,7 @@ int RevokeMember(const std::filesystem::path& config_path, const std::string& na
                  const std::string& reason, std::string actor, bool json) {
   auto config = HubConfig::Load(config_path);
   if (!config.ok()) return Fail(config.status());
-  auto store = OpenStore(*config);
+  auto store = OpenStore(*config, false);
   if (!store.ok()) return Fail(store.status());
   if (actor.empty()) actor = LoginName();
   auto member = store->Revoke(name, actor, reason, SystemClock().NowMs());
@@ -172,7 +174,7 @@ int RevokeMember(const std::filesystem::path& config_path, const std::string& na
 int ListMembers(const std::filesystem::path& config_path, bool json) {
   auto config = HubConfig::Load(config_path);
   if (!config.ok()) return Fail(config.status());
-  auto store = OpenStore(*config);
+  auto store = OpenStore(*config, false);
   if (!store.ok()) return Fail(store.status());
   auto members = store->Members();
   if (!members.ok()) return Fail(members.status());
@@ -195,7 +197,7 @@ int ListMembers(const std::filesystem::path& config_path, bool json) {
 int MemberHistory(const std::filesystem::path& config_path, bool json) {
   auto config = HubConfig::Load(config_path);
   if (!config.ok()) return Fail(config.status());
-  auto store = OpenStore(*config);
+  auto store = OpenStore(*config, false);
   if (!store.ok()) return Fail(store.status());
   auto events = store->MemberEvents(1000);
   if (!events.ok()) return Fail(events.status());

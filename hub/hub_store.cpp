@@ -85,7 +85,11 @@ Status AddEvent(db::Database& db, int64_t member_id, const char* action, const s
 
 }  // namespace
 
-Result<HubStore> HubStore::Open(const std::filesystem::path& path) {
+Result<HubStore> HubStore::Open(const std::filesystem::path& path, bool create) {
+  if (!create && !std::filesystem::exists(path)) {
+    return Status(Code::kNotFound, "no hub database at " + path.string() +
+                                       " (check hub.data_dir; enrol a member or run the hub first)");
+  }
   LLS_ASSIGN_OR_RETURN(db::Database db, db::Database::Open(path));
   LLS_RETURN_IF_ERROR(db.Migrate({kSchemaV1}).Context(path.string()));
   return HubStore(std::move(db));

@@ -68,7 +68,9 @@ struct LogRecord {
 
 class HubStore {
  public:
-  static Result<HubStore> Open(const std::filesystem::path& path);
+  // With `create` false, a missing database is kNotFound (so a misspelt data_dir is noticed
+  // by read-only commands instead of silently creating an empty hub).
+  static Result<HubStore> Open(const std::filesystem::path& path, bool create = true);
 
   // --- members ---
   Result<Member> Enrol(const EnrolRequest& request, int64_t now_ms);

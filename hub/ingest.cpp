@@ -27,10 +27,16 @@ Nack Ingest::Refuse(const transport::InboundFrame& frame, const MessageId& id, N
   return Nack{id, code, std::move(text)};
 }
 
-std::variant<Ingest::Accepted, Nack> Ingest::Validate(const transport::InboundFrame& frame) {
+std::variant<Ingest::Accepted, Nack, Ack> Ingest::Validate(const transport::InboundFrame& frame) {
   const MessageId none{};
   if (frame.payload.size() > options_.limits.max_frame_bytes) {
-    return Refuse(frame, none, NackCode::kTooLarge,
+    // Read just the id (the frame is already in memory, below the socket limit) so the
+    // sender's outbox can retire the message instead of resending it forever.
+    DecodeLimits generous = options_.limits;
+    generous.max_frame_bytes = frame.payload.size();
+    WireResult<Envelope> peek = DecodeEnvelope(frame.payload, generous);
+    MessageId id = peek.ok() ? peek->message_id : peek.error().message_id;
+    return Refuse(frame, id, NackCode::kTooLarge,
                   "frame of " + std::to_string(frame.payload.size()) + " bytes exceeds the " +
                       std::to_string(options_.limits.max_frame_bytes) + "-byte limit");
   }
@@ -42,7 +48,7 @@ std::variant<Ingest::Accepted, Nack> Ingest::Validate(const transport::InboundFr
     const WireError& error = decoded.error();
     return Refuse(frame, error.message_id, error.code, error.text);
   }
-  Accepted accepted{std::move(decoded).value(), {}, nullptr};
+  Accepted accepted{std::move(decoded).value(), {}, nullptr, std::nullopt};
   const Envelope& e = accepted.envelope;
 
   accepted.member = members_.ActiveById(frame.user_id);
@@ -65,6 +71,22 @@ std::variant<Ingest::Accepted, Nack> Ingest::Validate(const transport::InboundFr
                   "signed by '" + author->name + "' but sent on the connection of '" +
                       accepted.member->name + "'");
   }
+  // Replay by message id, before the checks that can change with time (role, clock window):
+  // a resend of a message already stored is acked again whatever has happened since.
+  accepted.canonical = EncodeEnvelope(e);
+  auto stored = store_.FindMessage(e.message_id);
+  if (!stored.ok()) {
+    return Refuse(frame, e.message_id, NackCode::kInternal, stored.status().message());
+  }
+  if (stored->has_value()) {
+    if ((*stored)->envelope == accepted.canonical) {
+      ++counters_.duplicates;
+      return Ack{e.message_id, (*stored)->hub_seq, true};
+    }
+    return Refuse(frame, e.message_id, NackCode::kReplay,
+                  "message id " + ShortId(e.message_id) +
+                      " was already used for a different message");
+  }
   if (!RoleMaySend(accepted.member->role, e.kind)) {
     return Refuse(frame, e.message_id, NackCode::kWrongRole,
                   std::string("role '") + RoleName(accepted.member->role) + "' may not send " +
@@ -85,17 +107,8 @@ std::variant<Ingest::Accepted, Nack> Ingest::Validate(const transport::InboundFr
                       KindName(KindOf(*body)));
   }
   if (const Retraction* retraction = std::get_if<Retraction>(&*body)) {
-    auto target = store_.FindMessage(retraction->target);
-    if (!target.ok()) {
-      return Refuse(frame, e.message_id, NackCode::kInternal, target.status().message());
-    }
-    if (!target->has_value() || (*target)->signer != e.signer) {
-      return Refuse(frame, e.message_id, NackCode::kNotOwner,
-                    "retraction target " + ShortId(retraction->target) +
-                        " is not a message of this signer");
-    }
+    accepted.retraction_target = retraction->target;
   }
-  accepted.canonical = EncodeEnvelope(accepted.envelope);
   return accepted;
 }
 
@@ -115,26 +128,14 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
       replies[i].reply = std::move(*nack);
       continue;
     }
+    if (Ack* duplicate = std::get_if<Ack>(&validated)) {
+      replies[i].reply = *duplicate;
+      continue;
+    }
     Accepted accepted = std::get<Accepted>(std::move(validated));
     const Envelope& e = accepted.envelope;
 
-    // Replay by message id: against the log, then against this batch.
-    auto stored = store_.FindMessage(e.message_id);
-    if (!stored.ok()) {
-      replies[i].reply = Refuse(frame, e.message_id, NackCode::kInternal, stored.status().message());
-      continue;
-    }
-    if (stored->has_value()) {
-      if ((*stored)->envelope == accepted.canonical) {
-        ++counters_.duplicates;
-        replies[i].reply = Ack{e.message_id, (*stored)->hub_seq, true};
-      } else {
-        replies[i].reply = Refuse(frame, e.message_id, NackCode::kReplay,
-                                  "message id " + ShortId(e.message_id) +
-                                      " was already used for a different message");
-      }
-      continue;
-    }
+    // Replay by message id within this batch (the log was checked in Validate).
     if (auto it = batch_ids.find(e.message_id); it != batch_ids.end()) {
       if (pending[it->second].canonical == accepted.canonical) {
         batch_dups.emplace_back(i, it->second);
@@ -143,6 +144,28 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
                                   "message id reused within one batch");
       }
       continue;
+    }
+    // A retraction may only withdraw the signer's own message, stored or earlier in this batch.
+    if (accepted.retraction_target) {
+      const MessageId& target = *accepted.retraction_target;
+      bool owned = false;
+      if (auto it = batch_ids.find(target); it != batch_ids.end()) {
+        owned = pending[it->second].envelope.signer == e.signer;
+      } else {
+        auto stored = store_.FindMessage(target);
+        if (!stored.ok()) {
+          replies[i].reply =
+              Refuse(frame, e.message_id, NackCode::kInternal, stored.status().message());
+          continue;
+        }
+        owned = stored->has_value() && (*stored)->signer == e.signer;
+      }
+      if (!owned) {
+        replies[i].reply = Refuse(frame, e.message_id, NackCode::kNotOwner,
+                                  "retraction target " + ShortId(target) +
+                                      " is not a message of this signer");
+        continue;
+      }
     }
     // Replay by per-signer sequence.
     auto used = store_.SequenceUsed(e.signer, e.sequence);

@@ -6,11 +6,13 @@
 //   size (too-large) -> single frame and Envelope decode (malformed, schema-version,
 //   unsupported-kind) -> connection's member still active (unknown-signer) -> signature over
 //   the signed bytes (bad-signature), BEFORE the body is interpreted -> signer is the member
-//   on this connection (signer-mismatch) -> role may send the kind (wrong-role) -> createdAt
-//   within the window (stale) -> Body decode (malformed, unsupported-kind) and kind agreement
-//   (kind-mismatch) -> retraction of own message (not-owner) -> replay by message id and by
-//   per-signer sequence, across connections and restarts (replay; a resend of the same signed
-//   message is acked again as a duplicate with its original hub sequence, never stored twice).
+//   on this connection (signer-mismatch) -> message id already in the log (a resend of the
+//   same signed message is acked again as a duplicate with its original hub sequence, never
+//   stored twice; the id on different content is a replay) -> role may send the kind
+//   (wrong-role) -> createdAt within the window (stale) -> Body decode (malformed,
+//   unsupported-kind) and kind agreement (kind-mismatch) -> retraction of own message
+//   (not-owner) -> per-signer sequence already used, across connections and restarts, or
+//   the id or sequence repeated within the batch (replay).
 // Acks are produced only after the batch's COMMIT; if the commit fails, the batch is Nacked
 // `internal` (transient: nodes keep the messages and resend).
 //
@@ -19,6 +21,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -68,9 +71,13 @@ class Ingest {
     // and stored by this canonical form, never by the frame as received.
     Bytes canonical;
     const Member* member = nullptr;
+    // For a retraction, the message it withdraws; ownership is judged in Handle, where a
+    // target earlier in the same batch is visible too.
+    std::optional<MessageId> retraction_target;
   };
-  // Everything up to (not including) replay checks, which need the batch context.
-  std::variant<Accepted, Nack> Validate(const transport::InboundFrame& frame);
+  // Every check against one frame and the log: a Nack, an Ack for a message already stored
+  // (a duplicate), or the message to store. Checks within the batch come after, in Handle.
+  std::variant<Accepted, Nack, Ack> Validate(const transport::InboundFrame& frame);
   Nack Refuse(const transport::InboundFrame& frame, const MessageId& id, NackCode code,
               std::string text);
 

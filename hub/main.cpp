@@ -41,7 +41,12 @@ int main(int argc, char** argv) {
   auto* history_cmd = members->add_subcommand("history", "who enrolled and revoked whom, when");
   history_cmd->add_flag("--json", json, "stable JSON output");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints the help or the usage error; a usage error exits 2, as documented.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   if (lls::Status s = lls::crypto::Init(); !s.ok()) {
     std::fprintf(stderr, "lls-hub: %s\n", s.message().c_str());
     return 1;

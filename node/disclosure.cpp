@@ -9,6 +9,11 @@ ControlledCount ControlCount(uint32_t count, const SuppressionRule& rule) {
   if (count <= rule.max_suppressed) return {0, true};
   uint32_t base = rule.round_to == 0 ? 1 : rule.round_to;
   uint64_t rounded = (static_cast<uint64_t>(count) + base / 2) / base * base;
+  // With a threshold below half the rounding base a small count would round to 0 and read
+  // as "none": suppress it instead.
+  if (rounded == 0) return {0, true};
+  // Near the top of the range, round down rather than wrap around.
+  if (rounded > UINT32_MAX) rounded -= base;
   return {static_cast<uint32_t>(rounded), false};
 }
 

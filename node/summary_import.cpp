@@ -1,6 +1,7 @@
 #include "node/summary_import.h"
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <map>
 #include <regex>
@@ -13,10 +14,23 @@ namespace {
 
 using nlohmann::json;
 
-// Keys that only per-patient data would have. Their presence means the file is row-level.
-constexpr std::array<std::string_view, 12> kRowLevelKeys = {
-    "nhs_number", "nhs_no",  "chi_number", "date_of_birth", "dob",     "patient_id",
-    "patient",    "mrn",     "hospital_number", "postcode", "name",   "surname"};
+// Keys that only per-patient data would have, normalised (lower case, letters and digits
+// only, so "NHS Number", "nhs_number" and "nhsNumber" all match). Their presence means the
+// file is row-level.
+constexpr std::array<std::string_view, 17> kRowLevelKeys = {
+    "nhsnumber",   "nhsno",     "chinumber", "chi",      "dateofbirth", "dob",
+    "patientid",   "patient",   "patientname", "mrn",    "hospitalnumber", "hospitalno",
+    "postcode",    "surname",   "forename",  "firstname", "lastname"};
+
+std::string NormaliseKey(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+  }
+  return out;
+}
 
 Status Fail(const std::string& origin, const std::string& where, const std::string& why) {
   return Status(Code::kInvalidArgument, origin + ": " + where + ": " + why);
@@ -26,9 +40,8 @@ Status Fail(const std::string& origin, const std::string& where, const std::stri
 std::optional<std::string> FindRowLevel(const json& node, const std::string& path) {
   if (node.is_object()) {
     for (const auto& [key, value] : node.items()) {
-      std::string lower = key;
-      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-      if (std::find(kRowLevelKeys.begin(), kRowLevelKeys.end(), lower) != kRowLevelKeys.end()) {
+      std::string normal = NormaliseKey(key);
+      if (std::find(kRowLevelKeys.begin(), kRowLevelKeys.end(), normal) != kRowLevelKeys.end()) {
         return path + "/" + key;
       }
       if (auto found = FindRowLevel(value, path + "/" + key)) return found;

@@ -171,7 +171,11 @@ WireResult<Envelope> EnvelopeFromWire(wire::Envelope::Reader r) {
   cx.Fixed(r.getMessageId(), e.message_id, "Envelope.messageId");
   cx.Fixed(r.getSigner(), e.signer, "Envelope.signer");
   cx.Fixed(r.getSignature(), e.signature, "Envelope.signature");
-  if (!cx.ok()) return cx.error();
+  if (!cx.ok()) {
+    WireError error = cx.error();
+    error.message_id = id;
+    return error;
+  }
   const auto kind = static_cast<uint16_t>(r.getKind());
   if (kind == 0 || kind > kMaxKind) {
     return WireError{NackCode::kUnsupportedKind,

@@ -17,7 +17,12 @@ int main(int argc, char** argv) {
   auto* inspect = app.add_subcommand("inspect", "decode and verify an envelope; print JSON");
   inspect->add_option("FILE", file, "a file holding one encoded envelope")->required();
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints the help or the usage error; a usage error exits 2, as documented.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   if (lls::Status s = lls::crypto::Init(); !s.ok()) {
     std::fprintf(stderr, "lls: %s\n", s.message().c_str());
     return 1;

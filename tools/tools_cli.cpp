@@ -12,17 +12,21 @@
 namespace lls::tools {
 
 namespace {
-int Fail(const std::string& message) {
+// Exit 1: the operation failed; 2: the caller's input (name, flags) is wrong.
+int Fail(const std::string& message, int code = 1) {
   std::fprintf(stderr, "lls: %s\n", message.c_str());
-  return 1;
+  return code;
+}
+int Fail(const Status& status) {
+  return Fail(status.message(), status.code() == Code::kInvalidArgument ? 2 : 1);
 }
 }  // namespace
 
 int Keygen(const std::string& name, const std::filesystem::path& out_dir) {
   auto identity = crypto::Identity::Generate(name);
-  if (!identity.ok()) return Fail(identity.status().message());
+  if (!identity.ok()) return Fail(identity.status());
   Status written = crypto::WriteKeyFiles(*identity, out_dir);
-  if (!written.ok()) return Fail(written.message());
+  if (!written.ok()) return Fail(written);
   std::cout << "secret key: " << (out_dir / (name + ".secret")).string()
             << " (mode 0600; keep it on this machine)\n"
             << "public key: " << (out_dir / (name + ".public")).string()

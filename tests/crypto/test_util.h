@@ -1,4 +1,4 @@
-// Helpers shared by the crypto tests: hex literals, temporary directories, umask control.
+// Helpers shared by the crypto tests: hex literals, umask control, files with modes.
 #pragma once
 
 #include <sys/stat.h>
@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "crypto/crypto.h"
+#include "tests/support/support.h"
 
 namespace lls::crypto::test {
 
@@ -35,25 +36,7 @@ std::array<uint8_t, N> HexArray(std::string_view hex) {
   return out;
 }
 
-// A fresh directory under $TMPDIR, removed with its contents at scope end.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "lls-crypto-XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using lls::test::TempDir;
 
 // Sets the process umask for a scope.
 class ScopedUmask {

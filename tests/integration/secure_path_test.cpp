@@ -10,9 +10,10 @@
 #include "crypto/crypto.h"
 #include "exchange/sqlite.h"
 #include "schema/codec.h"
-#include "tests/integration/process.h"
+#include "tests/support/process.h"
+#include "tests/support/support.h"
 
-namespace lls::testing {
+namespace lls::test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -65,7 +66,7 @@ class Region {
     fs::remove(path("hub/ingest.endpoint"));
     hub_ = std::make_unique<Process>(
         std::vector<std::string>{kHub, "--config", hub_config().string(), "run"}, logs_, "hub");
-    REQUIRE(WaitFor([&] { return fs::exists(path("hub/ingest.endpoint")) || !hub_->running(); }, 10s));
+    REQUIRE(WaitUntil(10s, [&] { return fs::exists(path("hub/ingest.endpoint")) || !hub_->running(); }));
     REQUIRE(hub_->running());
   }
   Process& hub() { return *hub_; }
@@ -160,7 +161,8 @@ TEST_CASE("a trust's signed summary travels over CURVE to its hub, durably and o
     CHECK(CountLines(revoked.err) == 1);
     CHECK_THAT(revoked.err, Catch::Contains("refused this node's key"));
     CHECK(region.HubStatus()["log"]["messages"] == 1);
-    // Its message stays queued for when the operator re-enrols it.
+    // Its message stays queued, not lost: a revoked key is never re-admitted, but the
+    // operator can see what was not delivered.
     nlohmann::json after = nlohmann::json::parse(region.Node("a", {"status", "--json"}).out);
     CHECK(after["outbox"]["queued"] == 1);
   }
@@ -270,4 +272,4 @@ TEST_CASE("lls inspect verifies a stored envelope and refuses a tampered one", "
 }
 
 }  // namespace
-}  // namespace lls::testing
+}  // namespace lls::test

@@ -4,12 +4,11 @@
 
 #include <chrono>
 #include <filesystem>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace lls::testing {
+namespace lls::test {
 
 struct RunResult {
   int exit_code = -1;  // -1 when killed by a signal or timed out
@@ -49,21 +48,4 @@ RunResult Run(const std::vector<std::string>& argv, const std::filesystem::path&
 // A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
 int FreeLoopbackPort();
 
-// Polls `predicate` every 20 ms until it is true or `timeout` passes.
-bool WaitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout);
-
-std::string ReadText(const std::filesystem::path& path);
-void WriteText(const std::filesystem::path& path, const std::string& text);
-
-// A fresh folder under the system temp dir, removed on destruction.
-class TempDir {
- public:
-  explicit TempDir(const std::string& prefix);
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-}  // namespace lls::testing
+}  // namespace lls::test

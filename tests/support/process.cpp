@@ -1,4 +1,5 @@
-#include "tests/integration/process.h"
+#include "tests/support/process.h"
+#include "tests/support/support.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -17,7 +18,7 @@
 
 extern char** environ;
 
-namespace lls::testing {
+namespace lls::test {
 
 namespace {
 std::atomic<int> counter{0};
@@ -110,36 +111,4 @@ int FreeLoopbackPort() {
   return ntohs(addr.sin_port);
 }
 
-bool WaitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!predicate()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
-}
-
-std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteText(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
-
-TempDir::TempDir(const std::string& prefix) {
-  std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  if (std::getenv("LLS_KEEP_TEST_DIRS") == nullptr) std::filesystem::remove_all(path_, ec);
-}
-
-}  // namespace lls::testing
+}  // namespace lls::test
