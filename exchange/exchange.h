@@ -8,6 +8,7 @@
 //   publisher.h   drains an Outbox over a ClientTransport, with resends and backoff
 //   sqlite.h      SQLite wrapped once (Database, Statement, Transaction, migrations)
 //   config_file.h TOML configuration with defaults and unknown-key detection
+//   catalogue.h   the measure catalogue (built in from measures.json)
 //   clock.h       the time seam;  log.h  one-line stderr logging
 //
 // Layering: exchange depends on crypto and schema, never on hub, node or tools.
@@ -15,6 +16,7 @@
 // sockets and the database connection of a process.
 #pragma once
 
+#include "exchange/catalogue.h"
 #include "exchange/clock.h"
 #include "exchange/config_file.h"
 #include "exchange/log.h"

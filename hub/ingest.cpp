@@ -19,6 +19,23 @@ std::string ShortId(const MessageId& id) { return crypto::ToHex(id).substr(0, 12
 
 }  // namespace
 
+// The first measure code in `body` that the catalogue does not define, or "".
+std::string Ingest::UnknownMeasure(const Body& body) const {
+  auto known = [&](const std::string& code) { return FindMeasure(catalogue_, code) != nullptr; };
+  if (const auto* summary = std::get_if<ProjectSummary>(&body)) {
+    for (const MeasureSeries& series : summary->measures) {
+      if (!known(series.measure_code)) return series.measure_code;
+    }
+  } else if (const auto* aggregate = std::get_if<Aggregate>(&body)) {
+    if (!known(aggregate->measure_code)) return aggregate->measure_code;
+  }
+  return "";
+}
+
+namespace {
+
+}  // namespace
+
 Nack Ingest::Refuse(const transport::InboundFrame& frame, const MessageId& id, NackCode code,
                     std::string text) {
   ++counters_.nacks[static_cast<size_t>(code)];
@@ -105,6 +122,11 @@ std::variant<Ingest::Accepted, Nack, Ack> Ingest::Validate(const transport::Inbo
     return Refuse(frame, e.message_id, NackCode::kKindMismatch,
                   std::string("envelope says ") + KindName(e.kind) + ", body holds " +
                       KindName(KindOf(*body)));
+  }
+  if (std::string unknown = UnknownMeasure(*body); !unknown.empty()) {
+    return Refuse(frame, e.message_id, NackCode::kUnknownMeasure,
+                  "measure code '" + unknown + "' is not in this hub's catalogue (version " +
+                      std::to_string(catalogue_.version) + ")");
   }
   if (const Retraction* retraction = std::get_if<Retraction>(&*body)) {
     accepted.retraction_target = retraction->target;

@@ -10,7 +10,8 @@
 //   same signed message is acked again as a duplicate with its original hub sequence, never
 //   stored twice; the id on different content is a replay) -> role may send the kind
 //   (wrong-role) -> createdAt within the window (stale) -> Body decode (malformed,
-//   unsupported-kind) and kind agreement (kind-mismatch) -> retraction of own message
+//   unsupported-kind) and kind agreement (kind-mismatch) -> measure codes in the catalogue
+//   (unknown-measure) -> retraction of own message
 //   (not-owner) -> per-signer sequence already used, across connections and restarts, or
 //   the id or sequence repeated within the batch (replay).
 // Acks are produced only after the batch's COMMIT; if the commit fails, the batch is Nacked
@@ -27,6 +28,7 @@
 #include <variant>
 #include <vector>
 
+#include "exchange/catalogue.h"
 #include "exchange/clock.h"
 #include "exchange/transport.h"
 #include "hub/hub_store.h"
@@ -55,9 +57,10 @@ struct OutboundReply {
 
 class Ingest {
  public:
+  // `catalogue` (the measures this hub accepts) must outlive the Ingest.
   Ingest(HubStore& store, const MemberDirectory& members, const Clock& clock,
-         IngestOptions options)
-      : store_(store), members_(members), clock_(clock), options_(options) {}
+         IngestOptions options, const MeasureCatalogue& catalogue = BuiltInCatalogue())
+      : store_(store), members_(members), clock_(clock), options_(options), catalogue_(catalogue) {}
 
   std::vector<OutboundReply> Handle(const std::vector<transport::InboundFrame>& frames);
 
@@ -78,6 +81,7 @@ class Ingest {
   // Every check against one frame and the log: a Nack, an Ack for a message already stored
   // (a duplicate), or the message to store. Checks within the batch come after, in Handle.
   std::variant<Accepted, Nack, Ack> Validate(const transport::InboundFrame& frame);
+  std::string UnknownMeasure(const Body& body) const;
   Nack Refuse(const transport::InboundFrame& frame, const MessageId& id, NackCode code,
               std::string text);
 
@@ -85,6 +89,7 @@ class Ingest {
   const MemberDirectory& members_;
   const Clock& clock_;
   IngestOptions options_;
+  const MeasureCatalogue& catalogue_;
   IngestCounters counters_;
 };
 

@@ -352,6 +352,18 @@ TEST_CASE("kind-mismatch: the envelope's kind differs from its body, signature v
   CHECK(f.StoredMessages() == 0);
 }
 
+TEST_CASE("unknown-measure: a summary with a code outside the hub's catalogue", "[ingest][nack]") {
+  IngestFixture f;
+  ProjectSummary summary = Summary();
+  summary.measures.push_back({"NOT_A_MEASURE", {{"2026-01", 10, 100, false, false}}});
+  Bytes bytes = Sealed(f.trust_a, 1, summary);
+  Nack nack = ExpectNack(f.HandleOne(f.From(f.trust_a, bytes)), NackCode::kUnknownMeasure);
+  CHECK(nack.message_id == IdOf(bytes));
+  CHECK(nack.text.find("NOT_A_MEASURE") != std::string::npos);
+  CHECK(f.StoredMessages() == 0);
+  CHECK(f.NackCount(NackCode::kUnknownMeasure) == 1);
+}
+
 TEST_CASE("kind-mismatch cannot be used to slip a forbidden body past the role check",
           "[ingest][nack]") {
   IngestFixture f;
