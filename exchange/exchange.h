@@ -9,6 +9,7 @@
 //   sqlite.h      SQLite wrapped once (Database, Statement, Transaction, migrations)
 //   config_file.h TOML configuration with defaults and unknown-key detection
 //   catalogue.h   the measure catalogue (built in from measures.json)
+//   message_json.h JSON views of envelopes and bodies (stable --json field names)
 //   clock.h       the time seam;  log.h  one-line stderr logging
 //
 // Layering: exchange depends on crypto and schema, never on hub, node or tools.
@@ -20,6 +21,7 @@
 #include "exchange/clock.h"
 #include "exchange/config_file.h"
 #include "exchange/log.h"
+#include "exchange/message_json.h"
 #include "exchange/outbox.h"
 #include "exchange/publisher.h"
 #include "exchange/sqlite.h"

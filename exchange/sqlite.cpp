@@ -213,18 +213,31 @@ Status Database::Migrate(const std::vector<std::string_view>& migrations) {
 
 // --- Transaction -----------------------------------------------------------------------------
 
+bool Database::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
 Result<Transaction> Transaction::Begin(Database& db) {
+  if (db.InTransaction()) {
+    static uint64_t counter = 0;  // names only need to be unique among open savepoints
+    std::string name = "lls_sp_" + std::to_string(++counter);
+    LLS_RETURN_IF_ERROR(db.Exec("SAVEPOINT " + name));
+    return Transaction(&db, std::move(name));
+  }
   LLS_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  return Transaction(&db);
+  return Transaction(&db, "");
 }
 
 Transaction::~Transaction() {
-  if (db_ != nullptr) (void)db_->Exec("ROLLBACK");
+  if (db_ == nullptr) return;
+  if (savepoint_.empty()) {
+    (void)db_->Exec("ROLLBACK");
+  } else {
+    (void)db_->Exec("ROLLBACK TO " + savepoint_ + "; RELEASE " + savepoint_);
+  }
 }
 
 Status Transaction::Commit() {
   if (db_ == nullptr) return Status(Code::kInternal, "transaction already finished");
-  Status status = db_->Exec("COMMIT");
+  Status status = db_->Exec(savepoint_.empty() ? "COMMIT" : "RELEASE " + savepoint_);
   if (!status.ok()) return status;  // still open: the destructor rolls back
   db_ = nullptr;
   return Status::Ok();

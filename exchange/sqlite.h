@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "schema/status.h"
@@ -93,6 +94,8 @@ class Database {
   Status Migrate(const std::vector<std::string_view>& migrations);
 
   const std::filesystem::path& path() const { return path_; }
+  // True while a transaction is open on this connection.
+  bool InTransaction() const;
 
  private:
   Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
@@ -102,11 +105,14 @@ class Database {
   std::filesystem::path path_;
 };
 
-// BEGIN IMMEDIATE ... COMMIT, rolled back on destruction unless committed.
+// BEGIN IMMEDIATE ... COMMIT, rolled back on destruction unless committed. Begun inside another
+// transaction it becomes a SAVEPOINT, so a function that needs atomicity (Outbox::Enqueue) can
+// also take part in its caller's larger transaction.
 class Transaction {
  public:
   static Result<Transaction> Begin(Database& db);
-  Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  Transaction(Transaction&& other) noexcept
+      : db_(std::exchange(other.db_, nullptr)), savepoint_(std::move(other.savepoint_)) {}
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
   Transaction& operator=(Transaction&&) = delete;
@@ -114,8 +120,9 @@ class Transaction {
   Status Commit();
 
  private:
-  explicit Transaction(Database* db) : db_(db) {}
-  Database* db_;  // not owned; must outlive the transaction; null once committed
+  Transaction(Database* db, std::string savepoint) : db_(db), savepoint_(std::move(savepoint)) {}
+  Database* db_;           // not owned; must outlive the transaction; null once committed
+  std::string savepoint_;  // empty for an outermost transaction
 };
 
 }  // namespace lls::db

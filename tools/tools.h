@@ -2,8 +2,7 @@
 // bench). Each command is a function in tools_cli.h; main.cpp only parses argv.
 //
 //   tools_cli.h     the commands
-//   message_json.h  JSON views of envelopes and bodies (stable --json field names)
+//   (JSON views of messages are exchange/message_json.h, shared with lls-node preview)
 #pragma once
 
-#include "tools/message_json.h"
 #include "tools/tools_cli.h"

@@ -7,7 +7,7 @@
 
 #include "crypto/crypto.h"
 #include "schema/codec.h"
-#include "tools/message_json.h"
+#include "exchange/message_json.h"
 
 namespace lls::tools {
 
@@ -63,9 +63,9 @@ int Inspect(const std::filesystem::path& file) {
     return Fail(file.string() + ": envelope kind " + KindName(envelope->kind) +
                 " does not match its body (" + KindName(KindOf(*body)) + ")");
   }
-  nlohmann::json out = EnvelopeHeaderToJson(*envelope);
+  nlohmann::json out = lls::EnvelopeHeaderToJson(*envelope);
   out["verified"] = true;
-  out["body"] = BodyToJson(*body);
+  out["body"] = lls::BodyToJson(*body);
   std::cout << out.dump(2) << "\n";
   return 0;
 }

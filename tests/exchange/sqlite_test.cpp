@@ -169,6 +169,44 @@ TEST_CASE("a Transaction rolls back unless committed", "[sqlite]") {
   REQUIRE(tx->Commit().ok());
 }
 
+TEST_CASE("a Transaction inside another is a savepoint: its own rollback, the outer commit",
+          "[sqlite]") {
+  TempDir dir;
+  Database db = MustOpen(dir / "t.db");
+  REQUIRE(db.Migrate(kTwoMigrations).ok());
+  {
+    auto outer = Transaction::Begin(db);
+    REQUIRE(outer.ok());
+    REQUIRE(db.Exec("INSERT INTO t (name) VALUES ('outer')").ok());
+    {
+      auto inner = Transaction::Begin(db);
+      REQUIRE(inner.ok());
+      REQUIRE(db.Exec("INSERT INTO t (name) VALUES ('inner-dropped')").ok());
+    }  // rolled back to the savepoint only
+    {
+      auto inner = Transaction::Begin(db);
+      REQUIRE(inner.ok());
+      REQUIRE(db.Exec("INSERT INTO t (name) VALUES ('inner-kept')").ok());
+      REQUIRE(inner->Commit().ok());
+    }
+    CHECK(db.InTransaction());
+    REQUIRE(outer->Commit().ok());
+  }
+  CHECK_FALSE(db.InTransaction());
+  CHECK(QueryInt(db, "SELECT COUNT(*) FROM t WHERE name IN ('outer', 'inner-kept')") == 2);
+  CHECK(QueryInt(db, "SELECT COUNT(*) FROM t WHERE name = 'inner-dropped'") == 0);
+  {
+    // An inner commit does not survive the outer rollback.
+    auto outer = Transaction::Begin(db);
+    REQUIRE(outer.ok());
+    auto inner = Transaction::Begin(db);
+    REQUIRE(inner.ok());
+    REQUIRE(db.Exec("INSERT INTO t (name) VALUES ('undone')").ok());
+    REQUIRE(inner->Commit().ok());
+  }
+  CHECK(QueryInt(db, "SELECT COUNT(*) FROM t WHERE name = 'undone'") == 0);
+}
+
 TEST_CASE("a constraint violation is kAlreadyExists", "[sqlite]") {
   TempDir dir;
   Database db = MustOpen(dir / "c.db");

@@ -6,10 +6,10 @@
 
 #include "schema/messages.h"
 
-namespace lls::tools {
+namespace lls {
 
 nlohmann::json BodyToJson(const Body& body);
 // Header fields; `body` is added by the caller (decoded, or absent when it cannot be).
 nlohmann::json EnvelopeHeaderToJson(const Envelope& envelope);
 
-}  // namespace lls::tools
+}  // namespace lls

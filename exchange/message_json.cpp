@@ -1,9 +1,9 @@
-#include "tools/message_json.h"
+#include "exchange/message_json.h"
 
 #include "crypto/crypto.h"
 #include "exchange/clock.h"
 
-namespace lls::tools {
+namespace lls {
 
 namespace {
 
@@ -101,4 +101,4 @@ nlohmann::json EnvelopeHeaderToJson(const Envelope& e) {
           {"signature", crypto::ToHex(e.signature)}};
 }
 
-}  // namespace lls::tools
+}  // namespace lls
