@@ -148,6 +148,28 @@ Result<std::optional<std::vector<uint8_t>>> ClientTransport::Receive(
   }
 }
 
+Status ClientTransport::WaitConnected(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  try {
+    for (;;) {
+      impl_->DrainMonitor();
+      if (impl_->refusal) return *impl_->refusal;
+      if (impl_->connected) return Status::Ok();
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        return Status(Code::kUnavailable, "no CURVE handshake with the hub at " +
+                                              impl_->endpoint + " within " +
+                                              std::to_string(timeout.count()) + " ms");
+      }
+      std::vector<zmq::pollitem_t> items = {{impl_->monitor.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, left);
+    }
+  } catch (const zmq::error_t& e) {
+    return Status(Code::kInternal, std::string("waiting for the hub: ") + e.what());
+  }
+}
+
 bool ClientTransport::connected() const {
   impl_->DrainMonitor();
   return impl_->connected;

@@ -95,6 +95,24 @@ Result<std::filesystem::path> ConfigFile::Path(std::string_view key,
   return path.lexically_normal();
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> ConfigFile::StringTable(
+    std::string_view key) {
+  asked_.emplace(key);
+  std::vector<std::pair<std::string, std::string>> out;
+  toml::node_view<const toml::node> node = table_->root.at_path(key);
+  if (!node) return out;
+  const toml::table* table = node.as_table();
+  if (table == nullptr) return Error(key, "expected a table of name = \"text\" entries");
+  for (const auto& [name, value] : *table) {
+    std::string full = std::string(key) + "." + std::string(name.str());
+    std::optional<std::string> text = value.value<std::string>();
+    if (!value.is_string() || !text) return Error(full, "expected a string in quotes");
+    asked_.insert(full);
+    out.emplace_back(std::string(name.str()), *text);
+  }
+  return out;
+}
+
 namespace {
 
 // Depth-first search for a leaf key (or an empty table) that nobody asked for.
@@ -104,7 +122,14 @@ std::optional<std::string> FindUnasked(const toml::table& table, const std::stri
     std::string key = prefix.empty() ? std::string(name.str())
                                      : prefix + "." + std::string(name.str());
     if (const toml::table* child = node.as_table()) {
-      if (child->empty()) return key;
+      if (child->empty()) {
+        // An empty table is fine where keys were expected ("[ingest]" with all defaults).
+        auto known = asked.lower_bound(key);
+        bool expected = known != asked.end() &&
+                        (*known == key || known->rfind(key + ".", 0) == 0);
+        if (!expected) return key;
+        continue;
+      }
       if (auto found = FindUnasked(*child, key, asked)) return found;
     } else if (!asked.contains(key)) {
       return key;

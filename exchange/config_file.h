@@ -14,6 +14,8 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "schema/status.h"
 
@@ -34,6 +36,10 @@ class ConfigFile {
   Result<bool> Bool(std::string_view key, std::optional<bool> fallback = std::nullopt);
   Result<std::filesystem::path> Path(std::string_view key,
                                      std::optional<std::string> fallback = std::nullopt);
+
+  // Every entry of the table at `key` (e.g. "scrub.patterns"), each of which must be a string;
+  // an empty list when the table is absent.
+  Result<std::vector<std::pair<std::string, std::string>>> StringTable(std::string_view key);
 
   // kInvalidArgument naming the first key in the file that no getter asked for.
   Status CheckNoUnknownKeys() const;

@@ -154,7 +154,8 @@ Result<OutboxStats> Outbox::Stats() {
       db::Statement counts,
       db_.Prepare("SELECT COALESCE(SUM(state = 'queued'), 0), COALESCE(SUM(state = 'acked'), 0), "
                   "COALESCE(SUM(state = 'rejected'), 0), COALESCE(MAX(acked_at), 0), "
-                  "COALESCE(MAX(hub_seq), 0) FROM outbox"));
+                  "COALESCE(MAX(hub_seq), 0), "
+                  "COALESCE(SUM(state = 'queued' AND attempts > 0), 0) FROM outbox"));
   LLS_ASSIGN_OR_RETURN(bool row, counts.Step());
   if (row) {
     stats.queued = counts.ColumnInt(0);
@@ -162,6 +163,7 @@ Result<OutboxStats> Outbox::Stats() {
     stats.rejected = counts.ColumnInt(2);
     stats.last_ack_ms = counts.ColumnInt(3);
     stats.last_hub_seq = static_cast<uint64_t>(counts.ColumnInt(4));
+    stats.in_flight = counts.ColumnInt(5);
   }
   LLS_ASSIGN_OR_RETURN(
       db::Statement state,

@@ -34,6 +34,7 @@ struct OutboxEntry {
 
 struct OutboxStats {
   int64_t queued = 0;
+  int64_t in_flight = 0;            // queued and sent at least once, not yet answered
   int64_t acked = 0;
   int64_t rejected = 0;
   int64_t last_ack_ms = 0;          // 0 when nothing was ever acked

@@ -12,44 +12,51 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr auto kPollSlice = std::chrono::milliseconds(100);
 }  // namespace
 
+Status Publisher::Pump(std::chrono::milliseconds timeout, bool ignore_backoff,
+                       PublishReport& report) {
+  // Top up the window with queued entries not yet in flight, and resend those whose answer
+  // is overdue (after resend_after, or when their backoff has passed).
+  LLS_ASSIGN_OR_RETURN(std::vector<OutboxEntry> due,
+                       outbox_.Due(clock_.NowMs(), options_.window * 4, ignore_backoff));
+  auto now = SteadyClock::now();
+  for (const OutboxEntry& entry : due) {
+    auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
+                           [&](const auto& f) { return f.first == entry.message_id; });
+    bool overdue = it != in_flight_.end() &&
+                   (!ignore_backoff || now - it->second > options_.resend_after);
+    if (it != in_flight_.end() && !overdue) continue;
+    if (it == in_flight_.end() && in_flight_.size() >= options_.window) continue;
+    LLS_RETURN_IF_ERROR(transport_.Send(entry.envelope));
+    LLS_RETURN_IF_ERROR(outbox_.MarkSent(entry.message_id, clock_.NowMs()));
+    if (it != in_flight_.end()) {
+      it->second = now;
+    } else {
+      in_flight_.emplace_back(entry.message_id, now);
+    }
+  }
+  auto frame = transport_.Receive(timeout);
+  if (!frame.ok()) {
+    (void)outbox_.RecordError(frame.status().message(), clock_.NowMs());
+    return frame.status();
+  }
+  while (frame->has_value()) {
+    LLS_RETURN_IF_ERROR(HandleReply(**frame, report));
+    frame = transport_.Receive(std::chrono::milliseconds(0));
+    if (!frame.ok()) return frame.status();
+  }
+  return Status::Ok();
+}
+
 Result<PublishReport> Publisher::PublishAll(std::chrono::milliseconds wait) {
   PublishReport report;
   const auto deadline = SteadyClock::now() + wait;
-  in_flight_.clear();
   for (;;) {
-    // Top up the window with queued entries not yet in flight, and resend stale ones.
-    LLS_ASSIGN_OR_RETURN(std::vector<OutboxEntry> due,
-                         outbox_.Due(clock_.NowMs(), options_.window * 4, true));
-    if (due.empty() && in_flight_.empty()) break;
-    auto now = SteadyClock::now();
-    for (const OutboxEntry& entry : due) {
-      auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
-                             [&](const auto& f) { return f.first == entry.message_id; });
-      bool stale = it != in_flight_.end() && now - it->second > options_.resend_after;
-      if (it != in_flight_.end() && !stale) continue;
-      if (it == in_flight_.end() && in_flight_.size() >= options_.window) continue;
-      LLS_RETURN_IF_ERROR(transport_.Send(entry.envelope));
-      LLS_RETURN_IF_ERROR(outbox_.MarkSent(entry.message_id, clock_.NowMs()));
-      if (it != in_flight_.end()) {
-        it->second = now;
-      } else {
-        in_flight_.emplace_back(entry.message_id, now);
-      }
-    }
-    if (SteadyClock::now() >= deadline) break;
-    auto slice = std::min<std::chrono::milliseconds>(
-        kPollSlice,
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()));
-    auto frame = transport_.Receive(slice);
-    if (!frame.ok()) {
-      (void)outbox_.RecordError(frame.status().message(), clock_.NowMs());
-      return frame.status();
-    }
-    while (frame->has_value()) {
-      LLS_RETURN_IF_ERROR(HandleReply(**frame, report));
-      frame = transport_.Receive(std::chrono::milliseconds(0));
-      if (!frame.ok()) return frame.status();
-    }
+    LLS_ASSIGN_OR_RETURN(OutboxStats stats, outbox_.Stats());
+    if (stats.queued == 0) break;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                      SteadyClock::now());
+    if (left.count() <= 0) break;
+    LLS_RETURN_IF_ERROR(Pump(std::min(kPollSlice, left), /*ignore_backoff=*/true, report));
   }
   LLS_ASSIGN_OR_RETURN(OutboxStats stats, outbox_.Stats());
   report.remaining = stats.queued;
@@ -71,25 +78,30 @@ Status Publisher::HandleReply(const std::vector<uint8_t>& frame, PublishReport& 
                                    *reply);
   auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
                          [&](const auto& f) { return f.first == id; });
-  if (it == in_flight_.end()) return Status::Ok();  // an answer to an earlier resend
-
   if (const Nack* nack = std::get_if<Nack>(&*reply); nack && NackIsTransient(nack->code)) {
-    it->second = SteadyClock::now();  // stays in flight: resent after resend_after
+    if (it != in_flight_.end()) it->second = SteadyClock::now();  // resent when overdue
     return outbox_.RecordError("hub deferred a message (" + std::string(NackCodeName(nack->code)) +
                                    ": " + nack->text + ")",
                                clock_.NowMs());
   }
-  in_flight_.erase(it);
+  // An answer to a message sent before this Publisher existed (or answered twice) still
+  // settles it in the outbox, but is counted in the report only once.
+  bool counted = it != in_flight_.end();
+  if (counted) in_flight_.erase(it);
 
   if (const Ack* ack = std::get_if<Ack>(&*reply)) {
-    ++report.acked;
-    if (ack->duplicate) ++report.duplicates;
+    if (counted) {
+      ++report.acked;
+      if (ack->duplicate) ++report.duplicates;
+    }
     return outbox_.MarkAcked(id, ack->hub_seq, clock_.NowMs());
   }
   const Nack& nack = std::get<Nack>(*reply);
   std::string reason = std::string(NackCodeName(nack.code)) + ": " + nack.text;
-  ++report.rejected;
-  report.rejections.push_back("message " + crypto::ToHex(id) + " refused: " + reason);
+  if (counted) {
+    ++report.rejected;
+    report.rejections.push_back("message " + crypto::ToHex(id) + " refused: " + reason);
+  }
   return outbox_.MarkRejected(id, reason, clock_.NowMs());
 }
 

@@ -1,8 +1,8 @@
 // Publisher: drains an Outbox to a hub over a ClientTransport and records each answer.
 //
 // Keeps up to `window` messages in flight, matches replies by message id, and resends a
-// message that got no answer within `resend_after` (the hub may have restarted; its
-// idempotency by message id makes this safe). Acks and permanent Nacks leave the queue; a
+// message that got no answer within `resend_after` (PublishAll) or once its backoff has passed
+// (Pump): the hub may have restarted, and its idempotency by message id makes this safe. Acks and permanent Nacks leave the queue; a
 // transient Nack (internal) leaves the message queued for a later attempt.
 //
 // Not thread-safe; the Outbox, transport and clock (not owned) must outlive the Publisher.
@@ -43,6 +43,12 @@ class Publisher {
   // answered. Returns the report; kUnauthenticated at once if the hub refuses this node's key.
   // A timeout is not an error: the report says how many remain queued.
   Result<PublishReport> PublishAll(std::chrono::milliseconds wait);
+
+  // One step, for a long-running node: sends what is due (respecting each message's backoff
+  // unless `ignore_backoff`), then waits up to `timeout` for replies and applies them.
+  // kUnauthenticated when the hub refuses this node's key: the transport is then finished
+  // (ZeroMQ does not retry a refused handshake) and the caller must make a new one.
+  Status Pump(std::chrono::milliseconds timeout, bool ignore_backoff, PublishReport& report);
 
  private:
   // Applies one reply frame to the outbox.

@@ -108,6 +108,11 @@ class ClientTransport {
   // True once a CURVE handshake with the hub has succeeded (and no disconnect since).
   bool connected() const;
 
+  // Waits up to `timeout` for the handshake: OK once connected, kUnauthenticated when the hub
+  // refused this key, kUnavailable when nothing answered in time. Used to tell an operator
+  // whether the hub is reachable.
+  Status WaitConnected(std::chrono::milliseconds timeout);
+
   struct Impl;
 
  private:

@@ -12,20 +12,45 @@ int main(int argc, char** argv) {
   std::string config;
   app.add_option("--config", config, "node configuration file (TOML)")->required();
   bool json = false;
+  bool redact = false;
+  int wait_seconds = 10;
 
-  std::string file;
-  auto* import_cmd = app.add_subcommand("import", "import a project summary (JSON) into the outbox");
-  import_cmd->add_option("FILE", file, "project summary JSON file")->required();
+  std::vector<std::filesystem::path> files;
+  auto* import_cmd =
+      app.add_subcommand("import", "import counts, projects or learning (CSV, JSON, Markdown)");
+  import_cmd->add_option("FILE", files, "files to import (each all or nothing)")->required();
   import_cmd->add_flag("--json", json, "stable JSON output");
 
-  int wait_seconds = 10;
-  auto* publish_cmd = app.add_subcommand("publish", "send the outbox to the hub and wait for acks");
+  auto* learning_cmd = app.add_subcommand("learning", "learning items");
+  learning_cmd->require_subcommand(1);
+  auto* learning_add = learning_cmd->add_subcommand("add", "import learning notes (Markdown, JSON)");
+  learning_add->add_option("FILE", files, "learning note files")->required();
+  learning_add->add_flag("--json", json, "stable JSON output");
+
+  auto* preview_cmd = app.add_subcommand("preview", "show exactly what publish would send");
+  preview_cmd->add_flag("--redact", redact, "show the text with identifiers replaced");
+  preview_cmd->add_flag("--json", json, "stable JSON output");
+
+  auto* publish_cmd = app.add_subcommand("publish", "queue what is pending and send the outbox");
+  publish_cmd->add_flag("--redact", redact, "replace identifiers found instead of refusing");
   publish_cmd->add_option("--wait", wait_seconds, "seconds to wait for acknowledgements (default 10)")
       ->check(CLI::Range(0, 3600));
   publish_cmd->add_flag("--json", json, "stable JSON output");
 
-  auto* status_cmd = app.add_subcommand("status", "outbox state: queued, acked, refused, last error");
+  bool probe = true;
+  auto* status_cmd = app.add_subcommand("status", "outbox, pending items, and the hub's reachability");
+  status_cmd->add_flag("!--no-probe", probe, "do not try to reach the hub");
   status_cmd->add_flag("--json", json, "stable JSON output");
+
+  std::string id, reason = "withdrawn by the trust";
+  auto* retract_cmd = app.add_subcommand("retract", "withdraw a published project or learning item");
+  retract_cmd->add_option("ID", id, "local project or learning id, or a message id (hex)")->required();
+  retract_cmd->add_option("--reason", reason, "why (sent to the hub)");
+  retract_cmd->add_option("--wait", wait_seconds, "seconds to wait for acknowledgement (default 10)")
+      ->check(CLI::Range(0, 3600));
+  retract_cmd->add_flag("--json", json, "stable JSON output");
+
+  auto* run_cmd = app.add_subcommand("run", "run as a service until SIGTERM or SIGINT");
 
   try {
     app.parse(argc, argv);
@@ -37,8 +62,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "lls-node: %s\n", s.message().c_str());
     return 1;
   }
-  if (*import_cmd) return lls::node::ImportFile(config, file, json);
-  if (*publish_cmd) return lls::node::Publish(config, wait_seconds, json);
-  if (*status_cmd) return lls::node::ShowStatus(config, json);
+  if (*import_cmd || *learning_add) return lls::node::ImportFiles(config, files, json);
+  if (*preview_cmd) return lls::node::Preview(config, redact, json);
+  if (*publish_cmd) return lls::node::Publish(config, redact, wait_seconds, json);
+  if (*status_cmd) return lls::node::ShowStatus(config, probe, json);
+  if (*retract_cmd) return lls::node::Retract(config, id, reason, wait_seconds, json);
+  if (*run_cmd) return lls::node::Run(config);
   return 2;
 }

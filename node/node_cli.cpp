@@ -1,105 +1,133 @@
 #include "node/node_cli.h"
 
+#include <signal.h>
+
+#include <atomic>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "crypto/crypto.h"
+#include "exchange/catalogue.h"
 #include "exchange/clock.h"
+#include "exchange/log.h"
+#include "exchange/message_json.h"
 #include "exchange/publisher.h"
 #include "exchange/transport.h"
+#include "node/daemon.h"
+#include "node/import.h"
 #include "node/node_config.h"
 #include "node/node_store.h"
-#include "node/summary_import.h"
+#include "node/publication.h"
 
 namespace lls::node {
 
 namespace {
+
+using nlohmann::json;
 
 int Fail(const Status& status) {
   std::fprintf(stderr, "lls-node: %s\n", status.message().c_str());
   return status.code() == Code::kInvalidArgument ? 2 : 1;
 }
 
-Result<std::string> ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(Code::kNotFound, "cannot read " + path.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+// What every command needs: the config, the node's identity, its database, its scrubber.
+struct Node {
+  NodeConfig config;
+  crypto::Identity identity;
+  std::unique_ptr<NodeStore> store;
+  Scrubber scrubber;
+};
+
+Result<Node> OpenNode(const std::filesystem::path& config_path) {
+  LLS_ASSIGN_OR_RETURN(NodeConfig config, NodeConfig::Load(config_path));
+  LLS_ASSIGN_OR_RETURN(crypto::Identity identity, crypto::LoadSecretKeyFile(config.key_path));
+  LLS_ASSIGN_OR_RETURN(Scrubber scrubber, Scrubber::Create(config.scrub_patterns));
+  LLS_ASSIGN_OR_RETURN(std::unique_ptr<NodeStore> store, NodeStore::Open(config.database()));
+  return Node{std::move(config), std::move(identity), std::move(store), std::move(scrubber)};
 }
 
-}  // namespace
+json FindingJson(const FieldFinding& f) {
+  return {{"field", f.field},         {"kind", f.finding.kind},
+          {"line", f.finding.line},   {"column", f.finding.column},
+          {"masked", f.finding.masked}};
+}
 
-int ImportFile(const std::filesystem::path& config_path, const std::filesystem::path& file,
-               bool json) {
-  auto config = NodeConfig::Load(config_path);
-  if (!config.ok()) return Fail(config.status());
-  auto identity = crypto::LoadSecretKeyFile(config->key_path);
-  if (!identity.ok()) return Fail(identity.status());
-  auto text = ReadFile(file);
-  if (!text.ok()) return Fail(text.status());
-  auto summary = ImportSummaryJson(
-      *text, file.string(), config->organisation, config->disclosure,
-      [&](std::string_view local) { return crypto::Pseudonym(*identity, local); });
-  if (!summary.ok()) return Fail(summary.status());
-  auto store = NodeStore::Open(config->database());
-  if (!store.ok()) return Fail(store.status());
-  auto envelope = (*store)->outbox().Enqueue(*identity, *summary, SystemClock().NowMs());
-  if (!envelope.ok()) return Fail(envelope.status());
-  size_t points = 0, suppressed = 0;
-  for (const MeasureSeries& s : summary->measures) {
-    for (const MeasurePoint& p : s.points) {
-      ++points;
-      suppressed += (p.numerator_suppressed || p.denominator_suppressed) ? 1 : 0;
+std::string FindingText(const Outgoing& o, const FieldFinding& f) {
+  return o.local_id + " " + f.field + ":" + std::to_string(f.finding.line) + ":" +
+         std::to_string(f.finding.column) + ": " + f.finding.kind + ": " + f.finding.masked;
+}
+
+void PrintPoint(const std::string& code, const MeasurePoint& p) {
+  auto count = [](uint32_t value, bool suppressed) {
+    return suppressed ? std::string("suppressed") : std::to_string(value);
+  };
+  std::printf("  %-28s numerator %s, denominator %s%s\n", (code + " " + p.period).c_str(),
+              count(p.numerator, p.numerator_suppressed).c_str(),
+              count(p.denominator, p.denominator_suppressed).c_str(),
+              (p.numerator_suppressed || p.denominator_suppressed) ? " (no rate shown)" : "");
+}
+
+void PrintOutgoing(const Outgoing& o) {
+  auto field = [](const char* name, const std::string& value) {
+    std::printf("  %-28s %s\n", name, value.c_str());
+  };
+  if (const auto* s = std::get_if<ProjectSummary>(&o.body)) {
+    std::printf("project-summary for local project %s (sent as %s)\n", o.local_id.c_str(),
+                s->project_id.c_str());
+    field("organisation", s->organisation);
+    field("title", s->title);
+    field("area", AreaName(s->area));
+    field("aim", s->aim);
+    for (size_t i = 0; i < s->change_ideas.size(); ++i) {
+      field(("change_ideas[" + std::to_string(i) + "]").c_str(), s->change_ideas[i]);
     }
+    field("pdsa_cycles", std::to_string(s->pdsa_cycles));
+    field("stage", StageName(s->stage));
+    field("start_month", s->start_month);
+    for (const MeasureSeries& m : s->measures) {
+      for (const MeasurePoint& p : m.points) PrintPoint(m.measure_code, p);
+    }
+  } else if (const auto* l = std::get_if<LearningItem>(&o.body)) {
+    std::printf("learning-item for local item %s (sent as %s)\n", o.local_id.c_str(),
+                l->item_id.c_str());
+    field("organisation", l->organisation);
+    field("title", l->title);
+    field("kind", LearningKindName(l->kind));
+    field("area", AreaName(l->area));
+    field("scope", ScopeName(l->scope));
+    std::string tags;
+    for (const std::string& t : l->tags) tags += (tags.empty() ? "" : ", ") + t;
+    field("tags", tags);
+    if (!l->project_id.empty()) field("project_id", l->project_id);
+    field("text", l->text);
   }
-  if (json) {
-    std::cout << nlohmann::json{{"message_id", crypto::ToHex(envelope->message_id)},
-                                {"sequence", envelope->sequence},
-                                {"kind", KindName(envelope->kind)},
-                                {"measures", summary->measures.size()},
-                                {"points", points},
-                                {"suppressed_points", suppressed}}
-                     .dump()
-              << "\n";
-  } else {
-    std::cout << "queued project summary '" << summary->title << "' (sequence "
-              << envelope->sequence << "): " << summary->measures.size() << " measure(s), "
-              << points << " month(s), " << suppressed << " with suppressed counts\n";
+  for (const FieldFinding& f : o.findings) {
+    std::printf("  ! %s %s:%zu:%zu: %s\n", o.redacted ? "redacted" : "FOUND", f.field.c_str(),
+                f.finding.line, f.finding.column, (f.finding.kind + ": " + f.finding.masked).c_str());
   }
-  return 0;
 }
 
-int Publish(const std::filesystem::path& config_path, int wait_seconds, bool json) {
-  auto config = NodeConfig::Load(config_path);
-  if (!config.ok()) return Fail(config.status());
-  auto identity = crypto::LoadSecretKeyFile(config->key_path);
-  if (!identity.ok()) return Fail(identity.status());
-  auto hub = crypto::LoadPublicKeyFile(config->hub_public_key);
+// Sends the outbox and prints the report; the exit code of publish and retract.
+int SendOutbox(Node& node, int wait_seconds, bool json_out) {
+  auto hub = crypto::LoadPublicKeyFile(node.config.hub_public_key);
   if (!hub.ok()) return Fail(hub.status());
-  auto store = NodeStore::Open(config->database());
-  if (!store.ok()) return Fail(store.status());
-
   transport::ClientOptions options;
-  options.endpoint = config->hub_endpoint;
+  options.endpoint = node.config.hub_endpoint;
   options.server_key = hub->curve;
-  auto client = transport::ClientTransport::Connect(*identity, options);
+  auto client = transport::ClientTransport::Connect(node.identity, options);
   if (!client.ok()) return Fail(client.status());
   SystemClock clock;
-  Publisher publisher((*store)->outbox(), **client, clock);
+  Publisher publisher(node.store->outbox(), **client, clock);
   auto report = publisher.PublishAll(std::chrono::seconds(wait_seconds));
   if (!report.ok()) return Fail(report.status());
-
-  if (json) {
-    std::cout << nlohmann::json{{"acked", report->acked},
-                                {"duplicates", report->duplicates},
-                                {"rejected", report->rejected},
-                                {"remaining", report->remaining},
-                                {"rejections", report->rejections}}
+  if (json_out) {
+    std::cout << json{{"acked", report->acked},
+                      {"duplicates", report->duplicates},
+                      {"rejected", report->rejected},
+                      {"remaining", report->remaining},
+                      {"rejections", report->rejections}}
                      .dump()
               << "\n";
   } else {
@@ -113,55 +141,240 @@ int Publish(const std::filesystem::path& config_path, int wait_seconds, bool jso
                  "lls-node: %lld message(s) not acknowledged within %d s: no answer from the hub "
                  "at %s (they stay queued)\n",
                  static_cast<long long>(report->remaining), wait_seconds,
-                 config->hub_endpoint.c_str());
+                 node.config.hub_endpoint.c_str());
     return 1;
   }
   return report->rejected > 0 ? 1 : 0;
 }
 
-int ShowStatus(const std::filesystem::path& config_path, bool json) {
-  auto config = NodeConfig::Load(config_path);
-  if (!config.ok()) return Fail(config.status());
-  auto store = NodeStore::Open(config->database());
-  if (!store.ok()) return Fail(store.status());
-  auto stats = (*store)->outbox().Stats();
+}  // namespace
+
+int ImportFiles(const std::filesystem::path& config_path,
+                const std::vector<std::filesystem::path>& files, bool json_out) {
+  auto node = OpenNode(config_path);
+  if (!node.ok()) return Fail(node.status());
+  int exit_code = 0;
+  json results = json::array();
+  for (const std::filesystem::path& file : files) {
+    std::vector<ImportProblem> problems;
+    ImportResult parsed = ImportFile(file, BuiltInCatalogue());
+    if (!parsed.ok()) {
+      problems = parsed.error();
+    } else {
+      Status stored =
+          node->store->StoreImport(*parsed, file.string(), SystemClock().NowMs(), &problems);
+      if (!stored.ok() && problems.empty()) return Fail(stored);
+    }
+    for (const ImportProblem& p : problems) {
+      std::fprintf(stderr, "lls-node: %s\n", p.ToString().c_str());
+    }
+    if (!problems.empty()) {
+      exit_code = 2;
+      results.push_back({{"file", file.string()}, {"imported", false},
+                         {"problems", problems.size()}});
+      continue;
+    }
+    results.push_back({{"file", file.string()}, {"imported", true},
+                       {"projects", parsed->projects.size()}, {"counts", parsed->counts.size()},
+                       {"learning", parsed->learning.size()}});
+    if (!json_out) {
+      std::printf("imported %s: %zu project(s), %zu monthly count(s), %zu learning item(s)\n",
+                  file.string().c_str(), parsed->projects.size(), parsed->counts.size(),
+                  parsed->learning.size());
+    }
+  }
+  if (json_out) std::cout << results.dump() << "\n";
+  return exit_code;
+}
+
+int Preview(const std::filesystem::path& config_path, bool redact, bool json_out) {
+  auto node = OpenNode(config_path);
+  if (!node.ok()) return Fail(node.status());
+  PublicationOptions options{node->config.organisation, node->config.disclosure, redact};
+  auto outgoing = BuildPending(*node->store, node->identity, node->scrubber, options);
+  if (!outgoing.ok()) return Fail(outgoing.status());
+  size_t findings = CountFindings(*outgoing);
+  if (json_out) {
+    json messages = json::array();
+    for (const Outgoing& o : *outgoing) {
+      json found = json::array();
+      for (const FieldFinding& f : o.findings) found.push_back(FindingJson(f));
+      messages.push_back({{"kind", KindName(KindOf(o.body))},
+                          {"local_id", o.local_id},
+                          {"body", BodyToJson(o.body)},
+                          {"findings", found},
+                          {"redacted", o.redacted}});
+    }
+    std::cout << json{{"hub", node->config.hub_endpoint},
+                      {"messages", messages},
+                      {"findings", findings},
+                      {"would_publish", findings == 0 || redact}}
+                     .dump()
+              << "\n";
+    return 0;
+  }
+  if (outgoing->empty()) {
+    std::printf("nothing pending: everything imported has been published\n");
+    return 0;
+  }
+  std::printf("%zu message(s) would be sent to %s, exactly as below:\n\n", outgoing->size(),
+              node->config.hub_endpoint.c_str());
+  for (const Outgoing& o : *outgoing) {
+    PrintOutgoing(o);
+    std::printf("\n");
+  }
+  if (findings > 0 && !redact) {
+    std::printf("%zu possible identifier(s) found: publish will refuse; fix the source, or "
+                "use --redact to replace them\n", findings);
+  }
+  return 0;
+}
+
+int Publish(const std::filesystem::path& config_path, bool redact, int wait_seconds,
+            bool json_out) {
+  auto node = OpenNode(config_path);
+  if (!node.ok()) return Fail(node.status());
+  PublicationOptions options{node->config.organisation, node->config.disclosure, redact};
+  auto outgoing = BuildPending(*node->store, node->identity, node->scrubber, options);
+  if (!outgoing.ok()) return Fail(outgoing.status());
+  if (size_t findings = CountFindings(*outgoing); findings > 0 && !redact) {
+    for (const Outgoing& o : *outgoing) {
+      for (const FieldFinding& f : o.findings) {
+        std::fprintf(stderr, "lls-node: %s\n", FindingText(o, f).c_str());
+      }
+    }
+    std::fprintf(stderr,
+                 "lls-node: publishing refused: %zu possible identifier(s) in the text above; "
+                 "fix the source and import again, or publish --redact to replace them\n",
+                 findings);
+    return 1;
+  }
+  auto queued = QueueAll(*node->store, node->identity, *outgoing, SystemClock().NowMs());
+  if (!queued.ok()) return Fail(queued.status());
+  if (!json_out && !queued->empty()) {
+    std::printf("queued %zu message(s)%s\n", queued->size(),
+                redact && CountFindings(*outgoing) > 0 ? " (identifiers redacted)" : "");
+  }
+  return SendOutbox(*node, wait_seconds, json_out);
+}
+
+int ShowStatus(const std::filesystem::path& config_path, bool probe, bool json_out) {
+  auto node = OpenNode(config_path);
+  if (!node.ok()) return Fail(node.status());
+  auto stats = node->store->outbox().Stats();
   if (!stats.ok()) return Fail(stats.status());
-  auto rejections = (*store)->outbox().Rejections(20);
+  auto rejections = node->store->outbox().Rejections(20);
   if (!rejections.ok()) return Fail(rejections.status());
-  if (json) {
-    nlohmann::json rejected = nlohmann::json::array();
+  auto pending = node->store->Summary();
+  if (!pending.ok()) return Fail(pending.status());
+
+  json reachable = nullptr;
+  std::string reach_text = "not checked";
+  if (probe) {
+    auto hub = crypto::LoadPublicKeyFile(node->config.hub_public_key);
+    if (!hub.ok()) return Fail(hub.status());
+    auto client = transport::ClientTransport::Connect(
+        node->identity, {node->config.hub_endpoint, hub->curve, 1 << 20});
+    if (!client.ok()) return Fail(client.status());
+    Status reached = (*client)->WaitConnected(std::chrono::seconds(2));
+    reachable = reached.ok();
+    reach_text = reached.ok() ? "yes (CURVE handshake accepted)" : "no: " + reached.message();
+  }
+  auto time_or_null = [](int64_t ms) { return ms ? json(FormatTimeMs(ms)) : json(nullptr); };
+  if (json_out) {
+    json rejected = json::array();
     for (const auto& r : *rejections) {
       rejected.push_back({{"message_id", crypto::ToHex(r.message_id)},
                           {"kind", KindName(r.kind)},
                           {"sequence", r.sequence},
                           {"reason", r.reason}});
     }
-    std::cout << nlohmann::json{
-                     {"hub", config->hub_endpoint},
-                     {"outbox",
-                      {{"queued", stats->queued},
-                       {"acked", stats->acked},
-                       {"rejected", stats->rejected},
-                       {"next_sequence", stats->next_sequence},
-                       {"last_hub_seq", stats->last_hub_seq},
-                       {"last_ack", stats->last_ack_ms ? nlohmann::json(FormatTimeMs(stats->last_ack_ms))
-                                                       : nlohmann::json(nullptr)},
-                       {"last_error", stats->last_error.empty() ? nlohmann::json(nullptr)
-                                                                : nlohmann::json(stats->last_error)},
-                       {"last_error_at", stats->last_error_ms ? nlohmann::json(FormatTimeMs(stats->last_error_ms))
-                                                              : nlohmann::json(nullptr)}}},
-                     {"recent_rejections", rejected}}
+    std::cout << json{{"hub", {{"endpoint", node->config.hub_endpoint}, {"reachable", reachable}}},
+                      {"outbox",
+                       {{"queued", stats->queued},
+                        {"in_flight", stats->in_flight},
+                        {"acked", stats->acked},
+                        {"rejected", stats->rejected},
+                        {"next_sequence", stats->next_sequence},
+                        {"last_hub_seq", stats->last_hub_seq},
+                        {"last_ack", time_or_null(stats->last_ack_ms)},
+                        {"last_error",
+                         stats->last_error.empty() ? json(nullptr) : json(stats->last_error)},
+                        {"last_error_at", time_or_null(stats->last_error_ms)}}},
+                      {"pending",
+                       {{"projects", pending->pending_projects},
+                        {"learning", pending->pending_learning}}},
+                      {"recent_rejections", rejected}}
                      .dump()
               << "\n";
     return 0;
   }
-  std::cout << "outbox: " << stats->queued << " queued, " << stats->acked << " acknowledged, "
-            << stats->rejected << " refused\n";
+  std::cout << "hub " << node->config.hub_endpoint << ": reachable " << reach_text << "\n"
+            << "outbox: " << stats->queued << " queued (" << stats->in_flight
+            << " sent, awaiting an answer), " << stats->acked << " acknowledged, "
+            << stats->rejected << " refused\n"
+            << "pending: " << pending->pending_projects << " project(s), "
+            << pending->pending_learning << " learning item(s) not yet published\n";
   if (stats->last_ack_ms) std::cout << "last ack: " << FormatTimeMs(stats->last_ack_ms) << "\n";
   if (!stats->last_error.empty()) {
     std::cout << "last error: " << stats->last_error << " (" << FormatTimeMs(stats->last_error_ms)
               << ")\n";
   }
+  return 0;
+}
+
+int Retract(const std::filesystem::path& config_path, const std::string& id,
+            const std::string& reason, int wait_seconds, bool json_out) {
+  auto node = OpenNode(config_path);
+  if (!node.ok()) return Fail(node.status());
+  auto ref = node->store->LastPublished(id);
+  if (!ref.ok()) return Fail(ref.status());
+  Retraction retraction;
+  retraction.reason = reason;
+  if (ref->has_value()) {
+    retraction.target = (*ref)->message_id;
+  } else {
+    auto bytes = crypto::FromHex(id);
+    if (!bytes.ok() || bytes->size() != retraction.target.size()) {
+      return Fail(Status(Code::kInvalidArgument,
+                         "'" + id + "' is neither a published project or learning id nor a "
+                                    "32-hex-digit message id"));
+    }
+    std::copy(bytes->begin(), bytes->end(), retraction.target.begin());
+  }
+  int64_t now = SystemClock().NowMs();
+  auto envelope = node->store->outbox().Enqueue(node->identity, retraction, now);
+  if (!envelope.ok()) return Fail(envelope.status());
+  if (ref->has_value()) {
+    Status marked = node->store->MarkRetracted((*ref)->kind, id, now);
+    if (!marked.ok()) return Fail(marked);
+  }
+  if (!json_out) {
+    std::printf("queued retraction of message %s\n", crypto::ToHex(retraction.target).c_str());
+  }
+  return SendOutbox(*node, wait_seconds, json_out);
+}
+
+namespace {
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop.store(true); }
+}  // namespace
+
+int Run(const std::filesystem::path& config_path) {
+  auto node = OpenNode(config_path);
+  if (!node.ok()) return Fail(node.status());
+  auto hub = crypto::LoadPublicKeyFile(node->config.hub_public_key);
+  if (!hub.ok()) return Fail(hub.status());
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  SystemClock clock;
+  NodeDaemon daemon(std::move(node->config), std::move(node->identity), std::move(hub).value(),
+                    std::move(node->store), std::move(node->scrubber), clock);
+  Status ran = daemon.Run(g_stop);
+  if (!ran.ok()) return Fail(ran);
   return 0;
 }
 

@@ -10,17 +10,37 @@
 //   [disclosure]
 //   max_suppressed = 7                   # counts 1..7 are suppressed
 //   round_to = 5                         # other counts rounded to the nearest 5
+//   [scrub.patterns]                     # local identifier patterns, name = "regex"
+//   hospital-number = "RX[0-9]{7}"
+//   [outbox]
+//   backoff_base_ms = 500                # first retry after 0.25-0.5 s, doubling ...
+//   backoff_max_seconds = 300            # ... up to 2.5-5 minutes
+//   [drop]                               # lls-node run only
+//   folder = ""                          # a folder to watch for exports; "" = off
+//   poll_seconds = 5
+//   publish = true                       # publish what a dropped file imports
+//   redact = false                       # redact identifiers instead of refusing
 //
 // Relative paths resolve against the config file's folder. A value type.
 #pragma once
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
+#include "exchange/outbox.h"
 #include "node/disclosure.h"
+#include "node/scrubber.h"
 #include "schema/status.h"
 
 namespace lls::node {
+
+struct DropConfig {
+  std::filesystem::path folder;  // empty: no drop folder
+  int poll_seconds = 5;
+  bool publish = true;
+  bool redact = false;
+};
 
 struct NodeConfig {
   std::string organisation;
@@ -29,6 +49,9 @@ struct NodeConfig {
   std::string hub_endpoint;
   std::filesystem::path hub_public_key;
   SuppressionRule disclosure;
+  std::vector<LocalPattern> scrub_patterns;
+  Backoff backoff;
+  DropConfig drop;
 
   std::filesystem::path database() const { return data_dir / "node.db"; }
 

@@ -1,14 +1,39 @@
-// NodeStore: the node's SQLite database (node.db). Holds the durable outbox; later the inbox
-// of what the hub redistributed. WAL, synchronous=FULL, schema versioned by user_version.
-// Not thread-safe: one thread owns it.
+// NodeStore: the node's SQLite database (node.db). Not thread-safe: one thread owns it.
+//
+// It holds what the trust imported, as imported (raw counts and texts never leave node.db:
+// what leaves is built from them by publication.h, after disclosure control and scrubbing),
+// and the durable outbox of signed envelopes (exchange/outbox.h). A project or learning item
+// is *pending* when it changed since it was last published. WAL, synchronous=FULL; schema
+// versioned by user_version with migrations.
 #pragma once
 
 #include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "exchange/outbox.h"
 #include "exchange/sqlite.h"
+#include "node/import.h"
 
 namespace lls::node {
+
+enum class ItemKind { kProject, kLearning };
+
+// A pending item and the revision it was read at: MarkPublished records that revision, so an
+// import that lands between building a message and publishing it stays pending.
+template <typename T>
+struct Pending {
+  T record;
+  int64_t revision = 0;
+};
+
+struct PublishedRef {
+  ItemKind kind = ItemKind::kProject;
+  std::string local_id;
+  MessageId message_id{};  // the envelope that last published it
+};
 
 class NodeStore {
  public:
@@ -16,6 +41,30 @@ class NodeStore {
 
   Outbox& outbox() { return outbox_; }
   db::Database& database() { return db_; }
+
+  // Stores a parsed import in one transaction: projects and learning items are inserted or
+  // replaced; counts replace the same (project, measure, period). Counts for a project that is
+  // neither in the batch nor stored already are problems: then nothing is stored, the
+  // problems are appended to *problems and the result is kInvalidArgument.
+  Status StoreImport(const ImportBatch& batch, const std::string& origin, int64_t now_ms,
+                     std::vector<ImportProblem>* problems);
+
+  // Pending = changed since last published and not retracted.
+  Result<std::vector<Pending<ProjectRecord>>> PendingProjects();
+  Result<std::vector<Pending<LearningRecord>>> PendingLearning();
+  Result<std::vector<CountRecord>> CountsFor(const std::string& project);
+  Status MarkPublished(ItemKind kind, const std::string& local_id, int64_t revision,
+                       const MessageId& message_id, int64_t now_ms);
+
+  // What a local id was last published as; nullopt if never.
+  Result<std::optional<PublishedRef>> LastPublished(const std::string& local_id);
+  // Marks it retracted: it is no longer pending until imported again.
+  Status MarkRetracted(ItemKind kind, const std::string& local_id, int64_t now_ms);
+
+  struct Counts {
+    int64_t projects = 0, pending_projects = 0, learning = 0, pending_learning = 0, counts = 0;
+  };
+  Result<Counts> Summary();
 
  private:
   explicit NodeStore(db::Database db) : db_(std::move(db)), outbox_(db_) {}

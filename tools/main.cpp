@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "crypto/crypto.h"
+#include "tools/scrub_cli.h"
 #include "tools/tools_cli.h"
 
 int main(int argc, char** argv) {
@@ -17,6 +18,13 @@ int main(int argc, char** argv) {
   auto* inspect = app.add_subcommand("inspect", "decode and verify an envelope; print JSON");
   inspect->add_option("FILE", file, "a file holding one encoded envelope")->required();
 
+  std::vector<std::string> scrub_files;
+  bool scrub_json = false;
+  auto* scrub = app.add_subcommand(
+      "scrub", "scan text files for patient identifiers; exit 1 if any are found");
+  scrub->add_option("FILE", scrub_files, "text files to scan")->required();
+  scrub->add_flag("--json", scrub_json, "one JSON object per finding, one per line");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -29,5 +37,6 @@ int main(int argc, char** argv) {
   }
   if (*keygen) return lls::tools::Keygen(name, out_dir);
   if (*inspect) return lls::tools::Inspect(file);
+  if (*scrub) return lls::tools::Scrub({scrub_files.begin(), scrub_files.end()}, scrub_json);
   return 2;
 }

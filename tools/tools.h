@@ -2,7 +2,9 @@
 // bench). Each command is a function in tools_cli.h; main.cpp only parses argv.
 //
 //   tools_cli.h     the commands
+//   scrub_cli.h     `lls scrub`: identifiers in free text (node/scrubber.h)
 //   (JSON views of messages are exchange/message_json.h, shared with lls-node preview)
 #pragma once
 
+#include "tools/scrub_cli.h"
 #include "tools/tools_cli.h"
