@@ -3,7 +3,9 @@
 // anything that looks like patient-level data refuses the whole file.
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -561,6 +563,44 @@ TEST_CASE("a problem prints as file:line: reason", "[import]") {
   CHECK(ImportProblem{"c.csv", 12, "bad"}.ToString() == "c.csv:12: bad");
   CHECK(ImportProblem{"c.csv", 12, "bad", 5}.ToString() == "c.csv:12:5: bad");
   CHECK(ImportProblem{"c.csv", 0, "bad"}.ToString() == "c.csv: bad");
+}
+
+TEST_CASE("mangled files never crash the importers and never half-succeed", "[import]") {
+  // Random byte flips, cuts and insertions of quotes, braces and line breaks in the good
+  // files, in every format: each result is either a batch or a non-empty list of problems.
+  std::mt19937 random(20260127);
+  const char* kSpecial = "\",{}[]:\r\n\\-#\xEF\xFF";
+  for (const char* name : {"counts.csv", "projects.csv", "import.json", "legacy.json",
+                           "learning.md", "learning_bom_crlf.md"}) {
+    const std::string good = test::ReadText(Data(name));
+    const ImportFormat format = *FormatFromPath(name);
+    for (int round = 0; round < 300; ++round) {
+      std::string text = good;
+      const int edits = 1 + static_cast<int>(random() % 4);
+      for (int e = 0; e < edits && !text.empty(); ++e) {
+        const size_t at = random() % text.size();
+        switch (random() % 4) {
+          case 0:
+            text[at] = static_cast<char>(random() % 256);
+            break;
+          case 1:
+            text.erase(at, 1 + random() % 8);
+            break;
+          case 2:
+            text.insert(at, 1, kSpecial[random() % std::strlen(kSpecial)]);
+            break;
+          default:
+            text.resize(at);
+            break;
+        }
+      }
+      const ImportResult result = ImportText(text, name, format, Catalogue());
+      if (!result.ok()) {
+        REQUIRE_FALSE(result.error().empty());
+        for (const ImportProblem& p : result.error()) CHECK_FALSE(p.reason.empty());
+      }
+    }
+  }
 }
 
 TEST_CASE("the built-in catalogue's codes are accepted", "[import]") {
