@@ -402,7 +402,8 @@ void FindNamedMonthDates(std::string_view t, Candidates& out) {
     if (day_begin != std::string_view::npos) {
       size_t year_end = YearAfter(t, after, true, &year, &full);
       if (year_end != 0 && ValidDate(day, month, year, full)) {
-        Add(out, day_begin, year_end, kDate, "date", MaskDigits(t.substr(day_begin, year_end - day_begin), 0));
+        Add(out, day_begin, year_end, kDate, "date",
+            MaskDigits(t.substr(day_begin, year_end - day_begin), 0));
         continue;
       }
     }
@@ -480,7 +481,8 @@ void FindPostcodes(std::string_view t, Candidates& out) {
     std::string_view token = t.substr(i, n);
     size_t begin = i;
     i += n;
-    if (n >= 5 && n <= 7 && OutwardCode(token.substr(0, n - 3)) && InwardCode(token.substr(n - 3))) {
+    if (n >= 5 && n <= 7 && OutwardCode(token.substr(0, n - 3)) &&
+        InwardCode(token.substr(n - 3))) {
       Add(out, begin, begin + n, kPostcode, "postcode", PostcodeMask(token.substr(0, n - 3)));
     } else if (OutwardCode(token) && At(t, i) == ' ' && AlnumFrom(t, i + 1) == 3 &&
                InwardCode(t.substr(i + 1, 3))) {
@@ -519,8 +521,7 @@ bool BabyNotAName(std::string_view word) {
 size_t NameWord(std::string_view t, size_t k) {
   if (!NameStart(At(t, k))) return k;
   size_t j = k + 1;
-  while (NameChar(At(t, j)) ||
-         ((At(t, j) == '\'' || At(t, j) == '-') && NameChar(At(t, j + 1)))) {
+  while (NameChar(At(t, j)) || ((At(t, j) == '\'' || At(t, j) == '-') && NameChar(At(t, j + 1)))) {
     ++j;
   }
   return j;
@@ -530,8 +531,8 @@ size_t NameWord(std::string_view t, size_t k) {
 // part of a name only between the title or a name word and a capitalised word.
 size_t ParticleAt(std::string_view t, size_t k) {
   static constexpr std::array<std::string_view, 16> kParticles = {
-      "van", "von", "der", "den", "de", "del", "della", "du", "da", "di",
-      "le",  "la",  "al",  "el",  "bin", "ap"};
+      "van", "von", "der", "den", "de", "del", "della", "du",
+      "da",  "di",  "le",  "la",  "al", "el",  "bin",   "ap"};
   size_t n = LettersFrom(t, k);
   std::string_view word = t.substr(k, n);
   if (std::find(kParticles.begin(), kParticles.end(), word) == kParticles.end()) return 0;
@@ -641,16 +642,16 @@ std::vector<Finding> ToFindings(std::string_view t, Candidates chosen) {
         ++column;
       }
     }
-    findings.push_back(Finding{std::move(c.kind), line, column, c.begin, c.end - c.begin,
-                               std::move(c.masked)});
+    findings.push_back(
+        Finding{std::move(c.kind), line, column, c.begin, c.end - c.begin, std::move(c.masked)});
   }
   return findings;
 }
 
 bool ValidLocalName(std::string_view name) {
-  return !name.empty() && name.size() <= 32 &&
-         std::all_of(name.begin(), name.end(),
-                     [](char c) { return IsAlnum(c) || c == '-' || c == '_'; });
+  return !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
+    return IsAlnum(c) || c == '-' || c == '_';
+  });
 }
 
 }  // namespace
@@ -669,8 +670,7 @@ Result<Scrubber> Scrubber::Create(std::vector<LocalPattern> local) {
   for (LocalPattern& p : local) {
     std::string what = "local pattern '" + p.name + "'";
     if (!ValidLocalName(p.name)) {
-      return Status(Code::kInvalidArgument,
-                    what + ": the name must be 1-32 of A-Z a-z 0-9 _ -");
+      return Status(Code::kInvalidArgument, what + ": the name must be 1-32 of A-Z a-z 0-9 _ -");
     }
     for (const Local& l : compiled) {
       if (l.kind == "local:" + p.name) return Status(Code::kInvalidArgument, what + " twice");
@@ -693,8 +693,7 @@ namespace {
 
 // A local pattern over the whole text in overlapping windows (see the header for why). A
 // match is taken from the window it starts in, before that window's overlap.
-void FindLocal(std::string_view t, const std::string& kind, const std::regex& re,
-               Candidates& out) {
+void FindLocal(std::string_view t, const std::string& kind, const std::regex& re, Candidates& out) {
   constexpr size_t kStep = Scrubber::kLocalWindow - Scrubber::kLocalOverlap;
   for (size_t ws = 0; ws < t.size(); ws += kStep) {
     size_t we = std::min(t.size(), ws + Scrubber::kLocalWindow);

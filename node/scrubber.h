@@ -61,13 +61,13 @@ struct LocalPattern {
 };
 
 struct Finding {
-  std::string kind;     // one of the kinds above
-  size_t line = 0;      // 1-based
-  size_t column = 0;    // 1-based, in characters: bytes that are not UTF-8 continuation bytes
-  size_t offset = 0;    // in bytes from the start of the text
-  size_t length = 0;    // in bytes
-  std::string masked;   // printable ASCII; a hint at what was found, never the whole of it:
-                        // "999 *** ****", "LS1 ***", "**/**/****", "Mrs S****", "j***@nhs.net"
+  std::string kind;    // one of the kinds above
+  size_t line = 0;     // 1-based
+  size_t column = 0;   // 1-based, in characters: bytes that are not UTF-8 continuation bytes
+  size_t offset = 0;   // in bytes from the start of the text
+  size_t length = 0;   // in bytes
+  std::string masked;  // printable ASCII; a hint at what was found, never the whole of it:
+                       // "999 *** ****", "LS1 ***", "**/**/****", "Mrs S****", "j***@nhs.net"
 };
 
 class Scrubber {

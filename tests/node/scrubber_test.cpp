@@ -92,8 +92,7 @@ TEST_CASE("CHI numbers: a DDMMYY date then the Modulus 11 check", "[scrubber]") 
   CHECK(Kinds("320972 7919").empty());
 }
 
-TEST_CASE("postcodes in every outward shape, any case, with or without the space",
-          "[scrubber]") {
+TEST_CASE("postcodes in every outward shape, any case, with or without the space", "[scrubber]") {
   for (std::string text : {"LS1 3EX", "SW1A 1AA", "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT",
                            "at ls1 3ex.", "sw1a 1aa", "LS13EX", "W1A 0AX", "EC1A 1BB"}) {
     INFO(text);
@@ -116,9 +115,9 @@ TEST_CASE("postcode traps", "[scrubber]") {
 
 TEST_CASE("full dates in numeric and named-month forms", "[scrubber]") {
   for (std::string text :
-       {"12/03/2024", "12-03-24", "2024-03-12", "12 March 2024", "March 12th 2024",
-        "12th Mar 2024", "12.03.2024", "3/25/2024", "12th of March 2024", "12-Mar-2024",
-        "July 3, 2024", "9 Sept 1988", "23 Aug 99", "29 February 2024", "1/2/24"}) {
+       {"12/03/2024", "12-03-24", "2024-03-12", "12 March 2024", "March 12th 2024", "12th Mar 2024",
+        "12.03.2024", "3/25/2024", "12th of March 2024", "12-Mar-2024", "July 3, 2024",
+        "9 Sept 1988", "23 Aug 99", "29 February 2024", "1/2/24"}) {
     INFO(text);
     CHECK(Kinds("born " + text + " at home") == Strings{"date"});
   }
@@ -129,19 +128,19 @@ TEST_CASE("full dates in numeric and named-month forms", "[scrubber]") {
 
 TEST_CASE("date traps: month-year, years, gestations, times, ratios, versions", "[scrubber]") {
   for (std::string text :
-       {"March 2024", "2024-03", "in 2024", "2024/25", "2023-24", "Q3 2024", "32+4 weeks",
-        "14:30", "12 March", "March 12th", "24/7", "1:29", "45/50", "30 February 2024",
-        "13/13/2024", "10.0.0.1", "version 1.2.3", "12/03/3024", "2024-13-01", "32/4/2024"}) {
+       {"March 2024", "2024-03",       "in 2024",    "2024/25",          "2023-24",
+        "Q3 2024",    "32+4 weeks",    "14:30",      "12 March",         "March 12th",
+        "24/7",       "1:29",          "45/50",      "30 February 2024", "13/13/2024",
+        "10.0.0.1",   "version 1.2.3", "12/03/3024", "2024-13-01",       "32/4/2024"}) {
     INFO(text);
     CHECK(Kinds(text).empty());
   }
 }
 
 TEST_CASE("UK phone numbers", "[scrubber]") {
-  for (std::string text :
-       {"07700 900123", "0113 243 3144", "+44 113 243 3144", "(0113) 2433144", "01132433144",
-        "020 7946 0000", "+44 (0)7700 900123", "+447700900123", "0113-496-0123",
-        "0044 113 496 0123", "0113 4960 555"}) {
+  for (std::string text : {"07700 900123", "0113 243 3144", "+44 113 243 3144", "(0113) 2433144",
+                           "01132433144", "020 7946 0000", "+44 (0)7700 900123", "+447700900123",
+                           "0113-496-0123", "0044 113 496 0123", "0113 4960 555"}) {
     INFO(text);
     CHECK(Kinds("call " + text + " today") == Strings{"phone"});
   }
@@ -180,8 +179,8 @@ TEST_CASE("e-mail addresses", "[scrubber]") {
 TEST_CASE("names after titles", "[scrubber]") {
   for (std::string text :
        {"Mrs Smith", "Mr Jones", "Ms Wright", "Miss Evans", "Dr Okafor", "Prof Hughes",
-        "Baby Jones", "Master Brown", "Mx Taylor", "Dr. A. Patel", "Mr. Davies",
-        "Mrs O'Neill", "Dr Smith-Jones", "Mrs Jane Robinson", "Dr McAllister", "Mrs Ødegård"}) {
+        "Baby Jones", "Master Brown", "Mx Taylor", "Dr. A. Patel", "Mr. Davies", "Mrs O'Neill",
+        "Dr Smith-Jones", "Mrs Jane Robinson", "Dr McAllister", "Mrs Ødegård"}) {
     INFO(text);
     CHECK(Kinds("seen by " + text + " today") == Strings{"name-after-title"});
   }
@@ -195,14 +194,15 @@ TEST_CASE("names after titles", "[scrubber]") {
   CHECK(Make().Redact("Prof Sir John Smith opened") == "Prof [NAME] opened");
   CHECK(Make().Redact("Dr van der Berg was on call") == "Dr [NAME] was on call");
   CHECK(Make().Redact("Mrs Anna de Souza said") == "Mrs [NAME] said");
-  CHECK(Make().Redact("Mr & Mrs Patel, Mr Jones and Dr de") == "Mr & Mrs [NAME], Mr [NAME] and Dr de");
+  CHECK(Make().Redact("Mr & Mrs Patel, Mr Jones and Dr de") ==
+        "Mr & Mrs [NAME], Mr [NAME] and Dr de");
 }
 
 TEST_CASE("name traps: lower case, pseudonyms, words that start like titles", "[scrubber]") {
   for (std::string text :
        {"mrs smith", "Mrs A was seen", "Baby B", "Drive safely", "Mrsmith", "Missed visit",
-        "MRI scan", "MS clinic", "Dr", "Baby Friendly accreditation",
-        "Baby Loss Awareness Week", "Masters degree", "Mr and Mrs were told"}) {
+        "MRI scan", "MS clinic", "Dr", "Baby Friendly accreditation", "Baby Loss Awareness Week",
+        "Masters degree", "Mr and Mrs were told"}) {
     INFO(text);
     CHECK(Kinds(text).empty());
   }
@@ -210,9 +210,9 @@ TEST_CASE("name traps: lower case, pseudonyms, words that start like titles", "[
 
 TEST_CASE("QI traps stay clean", "[scrubber]") {
   for (std::string text :
-       {"32+4 weeks", "7 of 10 women", "HbA1c 48 mmol/mol", "ward 23 bed 4", "bay 3",
-        "in 2024", "2024/25", "Q3 2024", "85%", "1,234 births", "CO 4 ppm", "14:30", "SATOD",
-        "CO_BOOKING", "March 2024", "2024-03", "12.5% (95% CI 10.1 to 14.9)"}) {
+       {"32+4 weeks", "7 of 10 women", "HbA1c 48 mmol/mol", "ward 23 bed 4", "bay 3", "in 2024",
+        "2024/25", "Q3 2024", "85%", "1,234 births", "CO 4 ppm", "14:30", "SATOD", "CO_BOOKING",
+        "March 2024", "2024-03", "12.5% (95% CI 10.1 to 14.9)"}) {
     INFO(text);
     CHECK(Kinds(text).empty());
   }
@@ -226,7 +226,8 @@ TEST_CASE("local patterns from configuration", "[scrubber]") {
   CHECK(findings[0].kind == "local:hospital-number");
   CHECK(Covered(text, findings[0]) == "RX1234567");
   CHECK(findings[0].masked == "RX*******");
-  CHECK(s.Redact(text) == "Hospital number [HOSPITAL NUMBER] on the label; RX12345 is a ward code.");
+  CHECK(s.Redact(text) ==
+        "Hospital number [HOSPITAL NUMBER] on the label; RX12345 is a ward code.");
 
   // Across the windows it is matched in: every one found once, with the right offset.
   std::string big;
@@ -267,7 +268,7 @@ TEST_CASE("placeholders", "[scrubber]") {
   CHECK(Scrubber::Placeholder("local:hospital_number") == "[HOSPITAL NUMBER]");
 }
 
-TEST_CASE("lines and columns are 1-based; columns count UTF-8 characters", "[scrubber]") {
+TEST_CASE("lines and columns are 1-based, columns count UTF-8 characters", "[scrubber]") {
   std::string text = "first line\n£ café — NHS 943 476 5919\n";
   auto findings = Make().Scan(text);
   REQUIRE(findings.size() == 1);
@@ -311,9 +312,9 @@ TEST_CASE("a masked excerpt never holds the identifier it stands for", "[scrubbe
 // Random text made of the pieces identifiers are made of, and of raw bytes.
 std::string Soup(std::mt19937& rng, size_t pieces) {
   static const std::vector<std::string> kPieces = {
-      "0",   "1",  "9",  "943", "476", "5919", " ",  "-", "/", ".", "+44", "(", ")", "@",
-      "Mrs", "Dr", "Baby", "Smith", "LS1", "3EX", "March", "12th", "of", ",", "\n", "\xff",
-      "\xc3", "\xa9", "07700", "900123", "x", "A", "2024", "\t", "\0"};
+      "0",  "1",    "9",    "943",  "476",   "5919",   " ",   "-",   "/",     ".",    "+44", "(",
+      ")",  "@",    "Mrs",  "Dr",   "Baby",  "Smith",  "LS1", "3EX", "March", "12th", "of",  ",",
+      "\n", "\xff", "\xc3", "\xa9", "07700", "900123", "x",   "A",   "2024",  "\t",   "\0"};
   std::string out;
   for (size_t i = 0; i < pieces; ++i) {
     if (rng() % 8 == 0) {
@@ -351,8 +352,10 @@ TEST_CASE("a megabyte of hostile input is scanned quickly", "[scrubber]") {
   const size_t kMiB = 1 << 20;
   std::mt19937 rng(7);
   const std::vector<std::string> inputs = {
-      std::string(kMiB, '9'),          std::string(kMiB, '@'),
-      std::string(kMiB, 'a'),          std::string(kMiB, ' '),
+      std::string(kMiB, '9'),
+      std::string(kMiB, '@'),
+      std::string(kMiB, 'a'),
+      std::string(kMiB, ' '),
       Soup(rng, kMiB / 3),
       [&] {
         std::string t;
@@ -376,8 +379,8 @@ TEST_CASE("a megabyte of hostile input is scanned quickly", "[scrubber]") {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::steady_clock::now() - start)
                   .count();
-    INFO("first bytes " << text.substr(0, 20) << ": " << findings.size() << " findings in "
-                        << ms << " ms");
+    INFO("first bytes " << text.substr(0, 20) << ": " << findings.size() << " findings in " << ms
+                        << " ms");
     CHECK(ms < 5000);
     std::string redacted = s.Redact(text);
     CHECK(redacted.size() <= text.size() * 3 + 16);
@@ -442,16 +445,17 @@ TEST_CASE("corpus of QI notes: recall and precision", "[scrubber][corpus]") {
     }
   }
   std::ostringstream report;
-  report << std::fixed << std::setprecision(3) << "scrub corpus: " << sentences
-         << " sentences, " << clean << " clean\n";
+  report << std::fixed << std::setprecision(3) << "scrub corpus: " << sentences << " sentences, "
+         << clean << " clean\n";
   for (const auto& [kind, score] : by_kind) {
     report << "  " << std::left << std::setw(18) << kind << " recall " << score.Recall()
            << " precision " << score.Precision() << "  (tp " << score.true_positive << ", fn "
            << score.false_negative << ", fp " << score.false_positive << ")\n";
   }
-  report << "  " << std::left << std::setw(18) << "overall" << " recall " << overall.Recall()
-         << " precision " << overall.Precision() << "  (tp " << overall.true_positive
-         << ", fn " << overall.false_negative << ", fp " << overall.false_positive << ")\n"
+  report << "  " << std::left << std::setw(18) << "overall"
+         << " recall " << overall.Recall() << " precision " << overall.Precision() << "  (tp "
+         << overall.true_positive << ", fn " << overall.false_negative << ", fp "
+         << overall.false_positive << ")\n"
          << misses.str();
   std::cout << report.str() << std::flush;
   WARN(report.str());
