@@ -1,7 +1,8 @@
 // exchange: what hub and node share beyond schema and crypto — the machinery of exchanging
 // signed messages. Start here; each header states its own contract:
 //
-//   transport.h   CURVE-encrypted ZeroMQ: ServerTransport (ROUTER + fail-closed ZAP handler)
+//   transport.h   CURVE-encrypted ZeroMQ: ServerTransport (ingest and subscribe ROUTERs
+//                 behind one fail-closed ZAP handler)
 //                 and ClientTransport (DEALER + handshake monitor). Only transport code
 //                 includes zmq.hpp.
 //   outbox.h      the durable queue of signed envelopes awaiting a hub's Ack

@@ -1,4 +1,4 @@
-// JSON views of envelopes and bodies, for `lls inspect` (and later `lls subscribe`).
+// JSON views of envelopes and bodies, for `lls inspect`, `lls subscribe` and `lls-node inbox`.
 // The field names are part of the stable --json output (docs/cli.md). Pure; thread-safe.
 #pragma once
 

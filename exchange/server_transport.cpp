@@ -1,4 +1,5 @@
-// ServerTransport: the hub's CURVE ROUTER socket behind a fail-closed ZAP handler.
+// ServerTransport: the hub's CURVE ROUTER sockets (ingest, subscribe) behind one fail-closed ZAP
+// handler.
 #include <chrono>
 #include <thread>
 
@@ -18,25 +19,37 @@ using ZapEnforceDomain = zmq::sockopt::integral_option<kZapEnforceDomain, int, t
 constexpr int kLingerMs = 200;
 }  // namespace
 
+// One CURVE ROUTER socket and the endpoint it is bound to.
+struct Listener {
+  zmq::socket_t router;
+  std::string bound_endpoint;
+  size_t limit_bytes = 0;
+};
+
 struct ServerTransport::Impl {
   zmq::context_t context;
-  std::unique_ptr<ZapHandler> zap;  // bound before the router: no window without a handler
-  zmq::socket_t router;
+  std::unique_ptr<ZapHandler> zap;  // bound before the routers: no window without a handler
+  Listener ingest;
+  Listener subscribe;  // router unset when not configured
   ServerOptions options;
-  std::string bound_endpoint;
   std::array<uint8_t, 32> secret{};  // the CURVE secret, for rebinding; wiped on destruction
 
   ~Impl() {
     // Close sockets before the context so its destructor does not wait on them.
-    router.close();
+    ingest.router.close();
+    subscribe.router.close();
     zap.reset();
     std::fill(secret.begin(), secret.end(), 0);
   }
 
-  Status Open(const std::string& endpoint);
+  Status Open(Listener& listener, const std::string& endpoint);
+  Status Reopen(Listener& listener);
+  zmq::socket_t& Router(Channel channel) {
+    return channel == Channel::kIngest ? ingest.router : subscribe.router;
+  }
 };
 
-Status ServerTransport::Impl::Open(const std::string& endpoint) {
+Status ServerTransport::Impl::Open(Listener& listener, const std::string& endpoint) {
   try {
     zmq::socket_t socket(context, zmq::socket_type::router);
     socket.set(zmq::sockopt::linger, kLingerMs);
@@ -44,13 +57,29 @@ Status ServerTransport::Impl::Open(const std::string& endpoint) {
     socket.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(secret.data(), secret.size()));
     socket.set(zmq::sockopt::zap_domain, options.zap_domain);
     socket.set(ZapEnforceDomain{}, true);
-    socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(options.socket_limit_bytes));
+    socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(listener.limit_bytes));
     socket.bind(endpoint);
-    bound_endpoint = socket.get(zmq::sockopt::last_endpoint);
-    router = std::move(socket);
+    listener.bound_endpoint = socket.get(zmq::sockopt::last_endpoint);
+    listener.router = std::move(socket);
     return Status::Ok();
   } catch (const zmq::error_t& e) {
     return Status(Code::kUnavailable, "cannot listen on " + endpoint + ": " + e.what());
+  }
+}
+
+Status ServerTransport::Impl::Reopen(Listener& listener) {
+  if (!listener.router) return Status::Ok();
+  // Unanswered frames are dropped with the socket; their senders resend and are re-checked.
+  listener.router.set(zmq::sockopt::linger, 0);
+  listener.router.close();
+  // ZeroMQ closes the listener asynchronously (in its reaper thread), so the port may still be
+  // taken for a moment: retry the bind, on the concrete endpoint so that a wildcard port stays
+  // the same for reconnecting clients.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    Status opened = Open(listener, listener.bound_endpoint);
+    if (opened.ok() || std::chrono::steady_clock::now() >= deadline) return opened;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
 
@@ -65,11 +94,19 @@ Result<std::unique_ptr<ServerTransport>> ServerTransport::Start(const crypto::Id
   std::span<const uint8_t, 32> secret = server.curve_secret();
   std::copy(secret.begin(), secret.end(), impl->secret.begin());
   LLS_ASSIGN_OR_RETURN(impl->zap, ZapHandler::Bind(impl->context, options.zap_domain, authority));
-  LLS_RETURN_IF_ERROR(impl->Open(options.endpoint));
+  impl->ingest.limit_bytes = options.socket_limit_bytes;
+  LLS_RETURN_IF_ERROR(impl->Open(impl->ingest, options.endpoint));
+  if (!options.subscribe_endpoint.empty()) {
+    impl->subscribe.limit_bytes = options.subscribe_limit_bytes;
+    LLS_RETURN_IF_ERROR(impl->Open(impl->subscribe, options.subscribe_endpoint));
+  }
   return std::unique_ptr<ServerTransport>(new ServerTransport(std::move(impl)));
 }
 
-const std::string& ServerTransport::endpoint() const { return impl_->bound_endpoint; }
+const std::string& ServerTransport::endpoint() const { return impl_->ingest.bound_endpoint; }
+const std::string& ServerTransport::subscribe_endpoint() const {
+  return impl_->subscribe.bound_endpoint;
+}
 
 uint64_t ServerTransport::zap_admitted() const { return impl_->zap->admitted(); }
 uint64_t ServerTransport::zap_refused() const { return impl_->zap->refused(); }
@@ -77,7 +114,8 @@ uint64_t ServerTransport::zap_refused() const { return impl_->zap->refused(); }
 namespace {
 
 // Reads one whole ZeroMQ message (routing id + frames) from a ROUTER, if one is waiting.
-bool ReadOne(zmq::socket_t& router, InboundFrame& out) {
+bool ReadOne(zmq::socket_t& router, Channel channel, InboundFrame& out) {
+  out.channel = channel;
   zmq::message_t identity;
   if (!router.recv(identity, zmq::recv_flags::dontwait)) return false;
   out.peer.assign(static_cast<const char*>(identity.data()), identity.size());
@@ -109,14 +147,22 @@ Result<std::vector<InboundFrame>> ServerTransport::Poll(std::chrono::millisecond
   try {
     std::vector<zmq::pollitem_t> items = {
         {impl_->zap->socket().handle(), 0, ZMQ_POLLIN, 0},
-        {impl_->router.handle(), 0, ZMQ_POLLIN, 0},
+        {impl_->ingest.router.handle(), 0, ZMQ_POLLIN, 0},
     };
+    if (impl_->subscribe.router) {
+      items.push_back({impl_->subscribe.router.handle(), 0, ZMQ_POLLIN, 0});
+    }
     zmq::poll(items, timeout);
     if (items[0].revents & ZMQ_POLLIN) impl_->zap->HandlePending();
-    while (frames.size() < max_frames) {
-      InboundFrame frame;
-      if (!ReadOne(impl_->router, frame)) break;
-      frames.push_back(std::move(frame));
+    // Up to max_frames from each socket, so a flood of requests on one cannot starve the other.
+    for (Channel channel : {Channel::kIngest, Channel::kSubscribe}) {
+      zmq::socket_t& router = impl_->Router(channel);
+      if (!router) continue;
+      for (size_t read = 0; read < max_frames; ++read) {
+        InboundFrame frame;
+        if (!ReadOne(router, channel, frame)) break;
+        frames.push_back(std::move(frame));
+      }
     }
   } catch (const zmq::error_t& e) {
     if (e.num() == EINTR) return frames;  // a signal: let the caller check for shutdown
@@ -126,12 +172,18 @@ Result<std::vector<InboundFrame>> ServerTransport::Poll(std::chrono::millisecond
 }
 
 Status ServerTransport::Send(const std::string& peer, std::span<const uint8_t> payload) {
+  return Send(Channel::kIngest, peer, payload);
+}
+
+Status ServerTransport::Send(Channel channel, const std::string& peer,
+                             std::span<const uint8_t> payload) {
+  zmq::socket_t& router = impl_->Router(channel);
+  if (!router) return Status(Code::kInternal, "transport send: no subscribe socket");
   try {
-    if (!impl_->router.send(zmq::buffer(peer), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+    if (!router.send(zmq::buffer(peer), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
       return Status::Ok();  // peer's queue full: drop, the node resends
     }
-    (void)impl_->router.send(zmq::buffer(payload.data(), payload.size()),
-                             zmq::send_flags::dontwait);
+    (void)router.send(zmq::buffer(payload.data(), payload.size()), zmq::send_flags::dontwait);
   } catch (const zmq::error_t& e) {
     return Status(Code::kInternal, std::string("transport send: ") + e.what());
   }
@@ -139,18 +191,8 @@ Status ServerTransport::Send(const std::string& peer, std::span<const uint8_t> p
 }
 
 Status ServerTransport::DropConnections() {
-  // Unanswered frames are dropped with the socket; their senders resend and are re-checked.
-  impl_->router.set(zmq::sockopt::linger, 0);
-  impl_->router.close();
-  // ZeroMQ closes the listener asynchronously (in its reaper thread), so the port may still be
-  // taken for a moment: retry the bind, on the concrete endpoint so that a wildcard port stays
-  // the same for reconnecting nodes.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  for (;;) {
-    Status opened = impl_->Open(impl_->bound_endpoint);
-    if (opened.ok() || std::chrono::steady_clock::now() >= deadline) return opened;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  LLS_RETURN_IF_ERROR(impl_->Reopen(impl_->ingest));
+  return impl_->Reopen(impl_->subscribe);
 }
 
 }  // namespace lls::transport

@@ -1,7 +1,8 @@
 // Transport: CURVE-encrypted ZeroMQ for hubs and nodes. Only transport code includes zmq.hpp.
 //
-// ServerTransport is the hub side: a ROUTER socket that is a CURVE server, guarded by a ZAP
-// handler (ZeroMQ RFC 27) that FAILS CLOSED: the ZAP domain is set and ZMQ_ZAP_ENFORCE_DOMAIN is
+// ServerTransport is the hub side: ROUTER sockets that are CURVE servers — the ingest socket and,
+// when configured, the subscribe socket — guarded by one ZAP handler (ZeroMQ RFC 27) that FAILS
+// CLOSED: the ZAP domain is set and ZMQ_ZAP_ENFORCE_DOMAIN is
 // on, so a client is admitted only when the handler answers "200" — which it does only for keys
 // the ZapAuthority names. A server cannot be started without an authority. ClientTransport is the
 // node side: a DEALER socket that is a CURVE client pinned to the hub's public key, with a socket
@@ -35,6 +36,11 @@ class ZapAuthority {
 
 struct ServerOptions {
   std::string endpoint = "tcp://127.0.0.1:7401";  // "tcp://host:*" binds a free port
+  // The subscribe socket (docs/protocol.md section 12); empty: none. Same CURVE key, same ZAP
+  // handler and domain, so exactly the members admitted to ingest are admitted here.
+  std::string subscribe_endpoint;
+  // Subscribe requests are a few words; anything above this makes ZeroMQ drop the connection.
+  size_t subscribe_limit_bytes = 64 * 1024;
   std::string zap_domain = "lls";
   // Frames above this are still read (up to the socket limit) so the hub can Nack them with
   // too-large; frames above socket_limit_bytes make ZeroMQ drop the connection instead.
@@ -42,16 +48,20 @@ struct ServerOptions {
   size_t socket_limit_bytes = (2 << 20) + 65536;
 };
 
+// Which socket a frame came from (and a reply must go to): routing ids are per socket.
+enum class Channel { kIngest, kSubscribe };
+
 struct InboundFrame {
-  std::string peer;     // ZeroMQ routing id of the connection (opaque bytes)
+  std::string peer;     // ZeroMQ routing id of the connection on `channel` (opaque bytes)
   std::string user_id;  // what ZapAuthority::Admit returned for this connection
   std::vector<uint8_t> payload;
   bool multipart = false;  // the message had more than one frame (payload is the first)
+  Channel channel = Channel::kIngest;  // last, so {peer, user_id, payload} still initialises
 };
 
 class ServerTransport {
  public:
-  // Creates the context, binds the ZAP handler, then binds the CURVE ROUTER socket.
+  // Creates the context, binds the ZAP handler, then binds the CURVE ROUTER socket(s).
   // `authority` must outlive the transport.
   static Result<std::unique_ptr<ServerTransport>> Start(const crypto::Identity& server,
                                                         ZapAuthority& authority,
@@ -60,17 +70,22 @@ class ServerTransport {
 
   // The bound endpoint, with the real port when the configured one was "*".
   const std::string& endpoint() const;
+  // The bound subscribe endpoint; empty when there is no subscribe socket.
+  const std::string& subscribe_endpoint() const;
 
   // Services ZAP requests and waits up to `timeout` for frames; returns at most `max_frames`
-  // (possibly none). Returns early, with what it has, once at least one frame arrived and no
+  // per socket (possibly none), ingest frames first, each tagged with its channel. Returns early, with what it has, once at least one frame arrived and no
   // more are immediately available — this is what lets the hub commit frames as a group.
   Result<std::vector<InboundFrame>> Poll(std::chrono::milliseconds timeout, size_t max_frames);
 
   // Sends one frame to a peer. A peer that has gone is not an error: its reply is dropped
   // (its node resends, and the hub acks the duplicate).
   Status Send(const std::string& peer, std::span<const uint8_t> payload);
+  // The same on either socket. Never blocks: a peer whose queue is full loses the frame (a
+  // subscriber asks again; a slow one never stalls the hub).
+  Status Send(Channel channel, const std::string& peer, std::span<const uint8_t> payload);
 
-  // Closes and rebinds the ROUTER socket on the same endpoint: every live connection is cut
+  // Closes and rebinds every ROUTER socket on its endpoint: every live connection is cut
   // and must pass the ZAP handler again. Used when a member is revoked.
   Status DropConnections();
 
@@ -85,9 +100,9 @@ class ServerTransport {
 };
 
 struct ClientOptions {
-  std::string endpoint;             // the hub's ingest endpoint
+  std::string endpoint;             // the hub's ingest (or subscribe) endpoint
   crypto::CurveKey server_key{};    // the hub's CURVE public key (from its .public file)
-  size_t max_message_bytes = 1 << 20;
+  size_t max_message_bytes = 1 << 20;  // replies above this + 64 KiB drop the connection
 };
 
 class ClientTransport {

@@ -2,6 +2,8 @@
 //
 //   hub_server.h       the loop: one thread owns sockets, database and member directory
 //   ingest.h           validation pipeline and group commit; one reply per frame
+//   subscriptions.h    redistribution: members pull the log by hub sequence, with long-poll;
+//                      what a member may read (MayRead)
 //   hub_store.h        SQLite: member registry, audit trail, append-only message log
 //   member_directory.h in-memory members; the ZAP authority
 //   roles.h            which role may send which kind
@@ -18,3 +20,4 @@
 #include "hub/ingest.h"
 #include "hub/member_directory.h"
 #include "hub/roles.h"
+#include "hub/subscriptions.h"

@@ -18,6 +18,10 @@ Result<HubConfig> HubConfig::Load(const std::filesystem::path& path) {
                                                 7 * 24 * 3600));
   LLS_ASSIGN_OR_RETURN(int64_t age_days, file.Int("ingest.max_age_days", 400, 1, 36500));
   LLS_ASSIGN_OR_RETURN(config.server.zap_domain, file.String("ingest.zap_domain", "lls"));
+  LLS_ASSIGN_OR_RETURN(config.server.subscribe_endpoint,
+                       file.String("subscribe.endpoint", "tcp://127.0.0.1:7402"));
+  LLS_ASSIGN_OR_RETURN(config.subscribe.learning_readable,
+                       file.Bool("curation.auto_approve", false));
   LLS_RETURN_IF_ERROR(file.CheckNoUnknownKeys());
 
   if (config.server.zap_domain.empty()) {

@@ -10,6 +10,10 @@
 //   max_future_skew_seconds = 300       # createdAt may run this far ahead of the hub's clock
 //   max_age_days = 400                  # and be at most this old
 //   zap_domain = "lls"
+//   [subscribe]
+//   endpoint = "tcp://127.0.0.1:7402"   # members pull the log here; "" turns it off
+//   [curation]
+//   auto_approve = false                # true: learning items are redistributed at once
 //
 // Relative paths resolve against the config file's folder. A value type.
 #pragma once
@@ -19,6 +23,7 @@
 
 #include "exchange/transport.h"
 #include "hub/ingest.h"
+#include "hub/subscriptions.h"
 #include "schema/status.h"
 
 namespace lls::hub {
@@ -29,10 +34,13 @@ struct HubConfig {
   std::filesystem::path data_dir;
   transport::ServerOptions server;
   IngestOptions ingest;
+  SubscribeOptions subscribe;  // learning_readable comes from [curation] auto_approve
 
   std::filesystem::path database() const { return data_dir / "hub.db"; }
   // Written at start-up with the bound ingest endpoint (useful with a "*" port).
   std::filesystem::path endpoint_file() const { return data_dir / "ingest.endpoint"; }
+  // Written at start-up with the bound subscribe endpoint (absent when it is off).
+  std::filesystem::path subscribe_endpoint_file() const { return data_dir / "subscribe.endpoint"; }
 
   static Result<HubConfig> Load(const std::filesystem::path& path);
 };

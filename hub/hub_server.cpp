@@ -12,6 +12,20 @@ namespace {
 constexpr auto kPollTimeout = std::chrono::milliseconds(100);
 constexpr auto kRegistryCheckEvery = std::chrono::milliseconds(250);
 constexpr size_t kMaxBatch = 256;  // frames per group commit
+
+// Long-poll deadlines run on a monotonic clock: a wall-clock jump must not hold requests.
+int64_t MonotonicMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Status WriteEndpointFile(const std::filesystem::path& path, const std::string& endpoint) {
+  std::ofstream file(path, std::ios::trunc);
+  file << endpoint << "\n";
+  if (!file.flush()) return Status(Code::kIoError, "cannot write " + path.string());
+  return Status::Ok();
+}
 }  // namespace
 
 HubServer::HubServer(const HubConfig& config, crypto::Identity identity, HubStore store,
@@ -20,7 +34,8 @@ HubServer::HubServer(const HubConfig& config, crypto::Identity identity, HubStor
       identity_(std::move(identity)),
       store_(std::move(store)),
       clock_(clock),
-      ingest_(store_, members_, clock_, config.ingest) {}
+      ingest_(store_, members_, clock_, config.ingest),
+      subscriptions_(store_, members_, config.subscribe) {}
 
 Result<std::unique_ptr<HubServer>> HubServer::Start(const HubConfig& config,
                                                     crypto::Identity identity, HubStore store,
@@ -32,13 +47,18 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(const HubConfig& config,
   LLS_ASSIGN_OR_RETURN(server->transport_,
                        transport::ServerTransport::Start(server->identity_, *server,
                                                          config.server));
-  std::ofstream endpoint_file(config.endpoint_file(), std::ios::trunc);
-  endpoint_file << server->transport_->endpoint() << "\n";
-  if (!endpoint_file.flush()) {
-    return Status(Code::kIoError, "cannot write " + config.endpoint_file().string());
+  // The subscribe file first: tests and scripts wait for ingest.endpoint as "the hub is up".
+  std::error_code ec;
+  std::filesystem::remove(config.subscribe_endpoint_file(), ec);
+  const std::string& subscribe = server->transport_->subscribe_endpoint();
+  if (!subscribe.empty()) {
+    LLS_RETURN_IF_ERROR(WriteEndpointFile(config.subscribe_endpoint_file(), subscribe));
   }
+  LLS_RETURN_IF_ERROR(WriteEndpointFile(config.endpoint_file(), server->transport_->endpoint()));
   log::Info("hub '" + config.name + "' listening on " + server->transport_->endpoint() +
-            " with " + std::to_string(server->members_.active_count()) + " active member(s)");
+            (subscribe.empty() ? "" : ", subscriptions on " + subscribe) + " with " +
+            std::to_string(server->members_.active_count()) + " active member(s)" +
+            (config.subscribe.learning_readable ? "; learning is auto-approved" : ""));
   return server;
 }
 
@@ -72,11 +92,21 @@ Status HubServer::Run(const std::atomic<bool>& stop) {
       // A revocation committed before these frames were read must already apply to them.
       Status refreshed = RefreshMembers();
       if (!refreshed.ok()) log::Error("reading the member registry: " + refreshed.message());
-      for (const OutboundReply& out : ingest_.Handle(*frames)) {
-        Status sent = transport_->Send(out.peer, EncodeReply(out.reply));
-        if (!sent.ok()) log::Warn("reply not sent: " + sent.message());
+      std::vector<transport::InboundFrame> ingest, requests;
+      for (transport::InboundFrame& frame : *frames) {
+        (frame.channel == transport::Channel::kIngest ? ingest : requests)
+            .push_back(std::move(frame));
       }
+      if (!ingest.empty()) {
+        for (const OutboundReply& out : ingest_.Handle(ingest)) {
+          Status sent = transport_->Send(out.peer, EncodeReply(out.reply));
+          if (!sent.ok()) log::Warn("reply not sent: " + sent.message());
+        }
+        SendSubscribeReplies(subscriptions_.OnAppended(ingest_.appended()));
+      }
+      if (!requests.empty()) SendSubscribeReplies(subscriptions_.Handle(requests, MonotonicMs()));
     }
+    SendSubscribeReplies(subscriptions_.Expire(MonotonicMs()));
     if (drop_pending_ || std::chrono::steady_clock::now() >= next_check) {
       next_check = std::chrono::steady_clock::now() + kRegistryCheckEvery;
       Status refreshed = RefreshMembers();
@@ -89,6 +119,8 @@ Status HubServer::Run(const std::atomic<bool>& stop) {
       log::Info("a member was revoked: dropping all connections so that each re-authenticates");
       // Without its socket the hub cannot serve: stop with the reason rather than spin.
       LLS_RETURN_IF_ERROR(transport_->DropConnections());
+      // Their connections are gone; subscribers ask again once reconnected.
+      subscriptions_.DropAll();
     }
   }
   const IngestCounters& c = ingest_.counters();
@@ -97,7 +129,20 @@ Status HubServer::Run(const std::atomic<bool>& stop) {
   log::Info("stopping: " + std::to_string(c.accepted) + " stored, " +
             std::to_string(c.duplicates) + " duplicate(s) acked, " + std::to_string(refused) +
             " refused this run");
+  const SubscribeCounters& sc = subscriptions_.counters();
+  if (sc.requests > 0) {
+    log::Info("subscriptions: " + std::to_string(sc.requests) + " request(s), " +
+              std::to_string(sc.entries) + " entr(ies) sent in " + std::to_string(sc.batches) +
+              " batch(es), " + std::to_string(sc.errors) + " refused");
+  }
   return Status::Ok();
+}
+
+void HubServer::SendSubscribeReplies(const std::vector<SubscribeOut>& replies) {
+  for (const SubscribeOut& out : replies) {
+    Status sent = transport_->Send(transport::Channel::kSubscribe, out.peer, out.payload);
+    if (!sent.ok()) log::Warn("subscription reply not sent: " + sent.message());
+  }
 }
 
 }  // namespace lls::hub

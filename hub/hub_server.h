@@ -1,7 +1,9 @@
 // HubServer: the running hub — one thread that owns the sockets, the database connection and
-// the member directory, and loops: poll the ingest socket (and the ZAP handler) -> validate
-// and group-commit a batch -> reply; every 250 ms, notice registry changes and cut the
-// connections of revoked members.
+// the member directory, and loops: poll the ingest and subscribe sockets (and the ZAP handler)
+// -> validate and group-commit a batch of ingest frames -> reply -> wake the parked
+// subscriptions that can read what was committed -> answer or park subscribe requests ->
+// answer long-polls whose wait is over; every 250 ms, notice registry changes and cut the
+// connections of revoked members (both sockets).
 //
 // Not thread-safe: Run() is called on one thread; another thread (or a signal handler) may
 // only set the `stop` flag it watches.
@@ -17,6 +19,7 @@
 #include "hub/hub_store.h"
 #include "hub/ingest.h"
 #include "hub/member_directory.h"
+#include "hub/subscriptions.h"
 
 namespace lls::hub {
 
@@ -32,6 +35,8 @@ class HubServer final : private transport::ZapAuthority {
   Status Run(const std::atomic<bool>& stop);
 
   const std::string& endpoint() const { return transport_->endpoint(); }
+  // Empty when the subscribe socket is off.
+  const std::string& subscribe_endpoint() const { return transport_->subscribe_endpoint(); }
 
  private:
   HubServer(const HubConfig& config, crypto::Identity identity, HubStore store,
@@ -41,6 +46,7 @@ class HubServer final : private transport::ZapAuthority {
   // Re-reads the registry if another process changed it; notes revocations in drop_pending_,
   // which Run() acts on (never Admit: the socket must not close while ZAP answers for it).
   Status RefreshMembers();
+  void SendSubscribeReplies(const std::vector<SubscribeOut>& replies);
 
   HubConfig config_;
   crypto::Identity identity_;
@@ -48,6 +54,7 @@ class HubServer final : private transport::ZapAuthority {
   const Clock& clock_;
   MemberDirectory members_;
   Ingest ingest_;
+  Subscriptions subscriptions_;
   std::unique_ptr<transport::ServerTransport> transport_;
   int64_t data_version_ = 0;
   bool drop_pending_ = false;

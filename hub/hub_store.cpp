@@ -231,6 +231,54 @@ Result<std::vector<uint64_t>> HubStore::AppendBatch(const std::vector<LogRecord>
   return seqs;
 }
 
+Result<LogSlice> HubStore::ReadLog(uint64_t from, const std::vector<Kind>& kinds,
+                                   size_t max_entries, size_t max_bytes, uint64_t scan_limit) {
+  LogSlice slice;
+  LLS_ASSIGN_OR_RETURN(LogStats stats, Stats());
+  slice.head_seq = stats.last_hub_seq;
+  from = std::max<uint64_t>(from, 1);
+  // A cursor beyond the log (a hub restored from an older backup) stays where it is.
+  if (from > slice.head_seq) {
+    slice.next_seq = from;
+    return slice;
+  }
+  if (kinds.empty()) {  // nothing here is readable
+    slice.next_seq = slice.head_seq + 1;
+    return slice;
+  }
+  max_entries = std::max<size_t>(max_entries, 1);
+  const uint64_t scan_end = std::min(slice.head_seq + 1, from + std::max<uint64_t>(scan_limit, 1));
+  std::string in;
+  for (Kind kind : kinds) {
+    in += (in.empty() ? "" : ", ") + std::to_string(static_cast<int>(kind));
+  }
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement select,
+      db_.Prepare("SELECT l.hub_seq, l.envelope, m.organisation FROM log l "
+                  "JOIN members m ON m.id = l.member_id "
+                  "WHERE l.hub_seq >= ? AND l.hub_seq < ? AND l.kind IN (" + in + ") "
+                  "ORDER BY l.hub_seq LIMIT ?"));
+  select.Bind(1, static_cast<int64_t>(from))
+      .Bind(2, static_cast<int64_t>(scan_end))
+      .Bind(3, static_cast<int64_t>(max_entries));
+  slice.next_seq = scan_end;
+  size_t bytes = 0;
+  for (;;) {
+    LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    const auto seq = static_cast<uint64_t>(select.ColumnInt(0));
+    Bytes envelope = select.ColumnBlob(1);
+    if (!slice.entries.empty() && bytes + envelope.size() > max_bytes) {
+      slice.next_seq = seq;  // this one starts the next batch
+      return slice;
+    }
+    bytes += envelope.size();
+    slice.entries.push_back({seq, std::move(envelope), select.ColumnText(2)});
+  }
+  if (slice.entries.size() == max_entries) slice.next_seq = slice.entries.back().hub_seq + 1;
+  return slice;
+}
+
 Result<HubStore::LogStats> HubStore::Stats() {
   LLS_ASSIGN_OR_RETURN(db::Statement select,
                        db_.Prepare("SELECT COUNT(*), COALESCE(MAX(hub_seq), 0) FROM log"));

@@ -66,6 +66,19 @@ struct LogRecord {
   int64_t received_at_ms = 0;
 };
 
+// A message just committed to the log: what the subscriptions need to wake parked requests.
+struct Appended {
+  uint64_t hub_seq = 0;
+  Kind kind = Kind::kUnknown;
+};
+
+// A slice of the log for a subscriber (see ReadLog).
+struct LogSlice {
+  std::vector<LogEntry> entries;
+  uint64_t next_seq = 1;  // where the next read should start
+  uint64_t head_seq = 0;  // the last hub sequence in the log (0: empty)
+};
+
 class HubStore {
  public:
   // With `create` false, a missing database is kNotFound (so a misspelt data_dir is noticed
@@ -86,6 +99,14 @@ class HubStore {
   Result<bool> SequenceUsed(const SignPublicKey& signer, uint64_t sequence);
   // Appends all records in one transaction; returns their hub sequences in order.
   Result<std::vector<uint64_t>> AppendBatch(const std::vector<LogRecord>& records);
+
+  // Entries with hub_seq >= from (0 reads as 1) whose kind is in `kinds`, ascending, each with
+  // the organisation of the member who sent it. Stops after `max_entries`, before the entry
+  // that would take the envelopes past `max_bytes` (the first entry is always included), or
+  // after scanning `scan_limit` sequences, so one call's cost is bounded whatever the history.
+  // next_seq: every entry below it that matches `kinds` has been returned (now or before).
+  Result<LogSlice> ReadLog(uint64_t from, const std::vector<Kind>& kinds, size_t max_entries,
+                           size_t max_bytes, uint64_t scan_limit);
 
   struct LogStats {
     int64_t messages = 0;

@@ -136,6 +136,7 @@ std::variant<Ingest::Accepted, Nack, Ack> Ingest::Validate(const transport::Inbo
 
 std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFrame>& frames) {
   std::vector<OutboundReply> replies(frames.size());
+  appended_.clear();
   std::vector<Accepted> pending;
   std::vector<size_t> pending_reply;                 // reply index of each pending message
   std::vector<std::pair<size_t, size_t>> batch_dups;  // (reply index, pending index)
@@ -220,6 +221,7 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
     const MessageId& id = pending[p].envelope.message_id;
     if (seqs.ok()) {
       ++counters_.accepted;
+      appended_.push_back({(*seqs)[p], pending[p].envelope.kind});
       replies[i].reply = Ack{id, (*seqs)[p], false};
     } else {
       replies[i].reply = Refuse(frames[i], id, NackCode::kInternal,

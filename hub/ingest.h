@@ -65,6 +65,9 @@ class Ingest {
   std::vector<OutboundReply> Handle(const std::vector<transport::InboundFrame>& frames);
 
   const IngestCounters& counters() const { return counters_; }
+  // What the last Handle() committed to the log (new messages only, not duplicates), in order:
+  // the subscriptions wake parked requests with it.
+  const std::vector<Appended>& appended() const { return appended_; }
 
  private:
   struct Accepted {
@@ -91,6 +94,7 @@ class Ingest {
   IngestOptions options_;
   const MeasureCatalogue& catalogue_;
   IngestCounters counters_;
+  std::vector<Appended> appended_;
 };
 
 }  // namespace lls::hub

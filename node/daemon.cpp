@@ -38,8 +38,42 @@ Status NodeDaemon::EnsureConnected() {
   return Status::Ok();
 }
 
+Status NodeDaemon::PumpInbox() {
+  if (!inbox_) {
+    if (SteadyClock::now() < inbox_reconnect_at_) return Status::Ok();
+    transport::ClientOptions options;
+    options.endpoint = config_.hub_subscribe_endpoint;
+    options.server_key = hub_.curve;
+    options.max_message_bytes = kMaxReplyBytes;
+    LLS_ASSIGN_OR_RETURN(inbox_transport_, transport::ClientTransport::Connect(identity_, options));
+    inbox_ = std::make_unique<InboxClient>(*store_, *inbox_transport_, clock_);
+  }
+  InboxReport report;
+  // No waiting here: the hub holds the request (long-poll) and the loop comes back within a
+  // slice; replies that arrived meanwhile are read now.
+  Status pumped = inbox_->Pump(std::chrono::milliseconds(0), report);
+  for (const std::string& problem : report.problems) log::Warn("inbox: " + problem);
+  if (pumped.code() == Code::kUnauthenticated) {
+    log::Error("inbox: " + pumped.message() + "; retrying in " +
+               std::to_string(kRetryRefused.count()) + " s");
+    inbox_.reset();
+    inbox_transport_.reset();
+    inbox_reconnect_at_ = SteadyClock::now() + kRetryRefused;
+    return Status::Ok();
+  }
+  LLS_RETURN_IF_ERROR(pumped);
+  if (report.stored > 0) {
+    log::Info("inbox: " + std::to_string(report.stored) + " new message(s), up to hub sequence " +
+              std::to_string(report.next_seq - 1));
+  }
+  return Status::Ok();
+}
+
 Status NodeDaemon::Run(const std::atomic<bool>& stop) {
   log::Info("node for " + config_.organisation + " publishing to " + config_.hub_endpoint +
+            (config_.hub_subscribe_endpoint.empty()
+                 ? ""
+                 : "; receiving from " + config_.hub_subscribe_endpoint) +
             (config_.drop.folder.empty() ? "" : "; watching " + config_.drop.folder.string()));
   PublishReport report;
   while (!stop.load()) {
@@ -59,6 +93,10 @@ Status NodeDaemon::Run(const std::atomic<bool>& stop) {
       report.rejections.clear();
     } else {
       std::this_thread::sleep_for(kSlice);
+    }
+    if (!config_.hub_subscribe_endpoint.empty()) {
+      Status inbox = PumpInbox();
+      if (!inbox.ok()) return inbox;  // a database error: stop rather than lose track
     }
     if (!config_.drop.folder.empty() && SteadyClock::now() >= next_drop_scan_) {
       next_drop_scan_ = SteadyClock::now() + std::chrono::seconds(config_.drop.poll_seconds);

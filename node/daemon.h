@@ -7,6 +7,8 @@
 //     message; applies Acks and Nacks;
 //   - when the hub refuses this node's key, records it and tries again with a fresh connection
 //     after a minute (an operator may enrol it meanwhile);
+//   - keeps the inbox current when hub.subscribe_endpoint is set (node/inbox.h): a long-poll
+//     of ~2 s at the hub, answered within a slice of it arriving, never blocking the loop;
 //   - watches the drop folder (if configured): each new file is imported (all or nothing),
 //     then moved to processed/ or, with a FILE.error.txt listing its problems, to failed/;
 //     with drop.publish its pending items are published (refused, and logged, when they hold
@@ -23,6 +25,7 @@
 #include "exchange/clock.h"
 #include "exchange/publisher.h"
 #include "exchange/transport.h"
+#include "node/inbox.h"
 #include "node/node_config.h"
 #include "node/node_store.h"
 #include "node/scrubber.h"
@@ -40,6 +43,7 @@ class NodeDaemon {
 
  private:
   Status EnsureConnected();
+  Status PumpInbox();
   Status ScanDropFolder();
   Status ImportDropped(const std::filesystem::path& file);
 
@@ -52,6 +56,9 @@ class NodeDaemon {
   std::unique_ptr<transport::ClientTransport> transport_;
   std::unique_ptr<Publisher> publisher_;
   std::chrono::steady_clock::time_point reconnect_at_{};
+  std::unique_ptr<transport::ClientTransport> inbox_transport_;  // to the subscribe endpoint
+  std::unique_ptr<InboxClient> inbox_;
+  std::chrono::steady_clock::time_point inbox_reconnect_at_{};
   std::chrono::steady_clock::time_point next_drop_scan_{};
 };
 

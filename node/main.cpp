@@ -52,6 +52,16 @@ int main(int argc, char** argv) {
 
   auto* run_cmd = app.add_subcommand("run", "run as a service until SIGTERM or SIGINT");
 
+  lls::node::InboxArgs inbox;
+  auto* inbox_cmd = app.add_subcommand("inbox", "what the hub redistributed (verified on receipt)");
+  inbox_cmd->add_flag("--json", inbox.json, "stable JSON output");
+  inbox_cmd->add_option("--kind", inbox.kind, "only this kind (project-summary, learning-item ...)");
+  inbox_cmd->add_flag("--sync", inbox.sync, "first fetch what the hub has (hub.subscribe_endpoint)");
+  inbox_cmd->add_option("--export", inbox.export_format,
+                        "write received learning items as markdown or json (needs --out)")
+      ->check(CLI::IsMember({"markdown", "json"}));
+  inbox_cmd->add_option("--out", inbox.out, "file for --export");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -68,5 +78,6 @@ int main(int argc, char** argv) {
   if (*status_cmd) return lls::node::ShowStatus(config, probe, json);
   if (*retract_cmd) return lls::node::Retract(config, id, reason, wait_seconds, json);
   if (*run_cmd) return lls::node::Run(config);
+  if (*inbox_cmd) return lls::node::ShowInbox(config, inbox);
   return 2;
 }

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@
 #include "exchange/transport.h"
 #include "node/daemon.h"
 #include "node/import.h"
+#include "node/inbox.h"
 #include "node/node_config.h"
 #include "node/node_store.h"
 #include "node/publication.h"
@@ -353,6 +355,208 @@ int Retract(const std::filesystem::path& config_path, const std::string& id,
     std::printf("queued retraction of message %s\n", crypto::ToHex(retraction.target).c_str());
   }
   return SendOutbox(*node, wait_seconds, json_out);
+}
+
+namespace {
+
+// One line saying what a received message is about.
+std::string Headline(const Body& body) {
+  struct Visitor {
+    std::string operator()(const ProjectSummary& s) const {
+      std::string codes;
+      for (const MeasureSeries& m : s.measures) codes += (codes.empty() ? "" : ", ") + m.measure_code;
+      return s.title + (codes.empty() ? "" : " [" + codes + "]");
+    }
+    std::string operator()(const LearningItem& l) const {
+      return l.title + " (" + LearningKindName(l.kind) + ")";
+    }
+    std::string operator()(const Curation& c) const {
+      return std::string(CurationActionName(c.action)) + " " + crypto::ToHex(c.target).substr(0, 12);
+    }
+    std::string operator()(const Aggregate& a) const {
+      return a.measure_code + " " + a.period + ": " + std::to_string(a.numerator) + "/" +
+             std::to_string(a.denominator) + " from " + std::to_string(a.contributing_trusts) +
+             " trust(s) (" + a.scope + ")";
+    }
+    std::string operator()(const Retraction& r) const {
+      return "withdraws " + crypto::ToHex(r.target).substr(0, 12) + ": " + r.reason;
+    }
+    std::string operator()(const MeasureCatalogue& c) const {
+      return "catalogue version " + std::to_string(c.version) + ", " +
+             std::to_string(c.measures.size()) + " measure(s)";
+    }
+    std::string operator()(const Bulletin& b) const { return b.title; }
+    std::string operator()(const Relay& r) const {
+      return "relay of " + std::to_string(r.original.size()) + " bytes";
+    }
+  };
+  return std::visit(Visitor{}, body);
+}
+
+struct Received {
+  InboxRecord record;
+  Envelope envelope;
+  Body body;
+};
+
+// Stored envelopes were verified before they were stored; they are decoded again here only
+// to be shown. One that no longer decodes (a damaged database) is reported, not shown.
+Result<std::vector<Received>> LoadInbox(NodeStore& store, Kind kind) {
+  LLS_ASSIGN_OR_RETURN(std::vector<InboxRecord> records, store.InboxMessages(kind));
+  std::vector<Received> out;
+  DecodeLimits limits;
+  limits.max_frame_bytes = kMaxEntryBytes;
+  for (InboxRecord& r : records) {
+    WireResult<Envelope> e = DecodeEnvelope(r.envelope, limits);
+    WireResult<Body> b = e.ok() ? DecodeBody(e->body, limits) : WireResult<Body>(e.error());
+    if (!b.ok()) {
+      return Status(Code::kCorrupt, "inbox entry at hub sequence " + std::to_string(r.hub_seq) +
+                                        " does not decode: " + b.error().text);
+    }
+    out.push_back({std::move(r), std::move(e).value(), std::move(b).value()});
+  }
+  return out;
+}
+
+json ReceivedJson(const Received& m) {
+  return {{"hub_seq", m.record.hub_seq},
+          {"kind", KindName(m.record.kind)},
+          {"from", m.record.organisation},
+          {"message_id", crypto::ToHex(m.record.message_id)},
+          {"signer", crypto::ToHex(m.record.signer)},
+          {"created_at", FormatTimeMs(m.record.created_at_ms)},
+          {"received_at", FormatTimeMs(m.record.received_at_ms)},
+          {"summary", Headline(m.body)},
+          {"body", BodyToJson(m.body)}};
+}
+
+Status ExportLearning(const std::vector<Received>& messages, const std::string& format,
+                      const std::filesystem::path& out, size_t* exported) {
+  std::string text;
+  json items = json::array();
+  *exported = 0;
+  if (format == "markdown") text = "# Learning received through the LLS hub\n";
+  for (const Received& m : messages) {
+    const auto* item = std::get_if<LearningItem>(&m.body);
+    if (item == nullptr) continue;
+    ++*exported;
+    if (format == "json") {
+      json j = ReceivedJson(m);
+      j.erase("summary");
+      items.push_back(j);
+      continue;
+    }
+    std::string tags;
+    for (const std::string& t : item->tags) tags += (tags.empty() ? "" : ", ") + t;
+    text += "\n## " + item->title + "\n\n";
+    text += "- From: " + m.record.organisation + " (hub sequence " +
+            std::to_string(m.record.hub_seq) + ", message " + crypto::ToHex(m.record.message_id) +
+            ")\n";
+    text += std::string("- Kind: ") + LearningKindName(item->kind) + "; area: " +
+            AreaName(item->area) + "; scope: " + ScopeName(item->scope) + "\n";
+    if (!tags.empty()) text += "- Tags: " + tags + "\n";
+    text += "- Created: " + FormatTimeMs(m.record.created_at_ms) + "\n\n" + item->text + "\n";
+  }
+  if (format == "json") text = items.dump(2) + "\n";
+  std::ofstream file(out, std::ios::trunc | std::ios::binary);
+  file << text;
+  if (!file.flush()) return Status(Code::kIoError, "cannot write " + out.string());
+  return Status::Ok();
+}
+
+}  // namespace
+
+int ShowInbox(const std::filesystem::path& config_path, const InboxArgs& args) {
+  Kind kind = Kind::kUnknown;
+  if (!args.kind.empty()) {
+    std::string names;
+    for (uint16_t k = 1; k <= kMaxKind; ++k) {
+      if (args.kind == KindName(static_cast<Kind>(k))) kind = static_cast<Kind>(k);
+      names += std::string(names.empty() ? "" : ", ") + KindName(static_cast<Kind>(k));
+    }
+    if (kind == Kind::kUnknown) {
+      return Fail(Status(Code::kInvalidArgument,
+                         "--kind '" + args.kind + "' is not a kind; use one of " + names));
+    }
+  }
+  if (!args.export_format.empty() && args.export_format != "markdown" &&
+      args.export_format != "json") {
+    return Fail(Status(Code::kInvalidArgument, "--export must be markdown or json"));
+  }
+  if (!args.export_format.empty() && args.out.empty()) {
+    return Fail(Status(Code::kInvalidArgument, "--export needs --out FILE"));
+  }
+  auto node = OpenNode(config_path);
+  if (!node.ok()) return Fail(node.status());
+  if (args.sync) {
+    if (node->config.hub_subscribe_endpoint.empty()) {
+      return Fail(Status(Code::kInvalidArgument,
+                         "--sync needs hub.subscribe_endpoint in " + config_path.string()));
+    }
+    auto hub = crypto::LoadPublicKeyFile(node->config.hub_public_key);
+    if (!hub.ok()) return Fail(hub.status());
+    auto client = transport::ClientTransport::Connect(
+        node->identity, {node->config.hub_subscribe_endpoint, hub->curve, kMaxReplyBytes});
+    if (!client.ok()) return Fail(client.status());
+    SystemClock clock;
+    InboxClient inbox(*node->store, **client, clock);
+    auto report = inbox.Sync(std::chrono::seconds(10));
+    if (!report.ok()) return Fail(report.status());
+    for (const std::string& p : report->problems) {
+      std::fprintf(stderr, "lls-node: inbox: %s\n", p.c_str());
+    }
+  }
+  auto state = node->store->Inbox();
+  if (!state.ok()) return Fail(state.status());
+  auto messages = LoadInbox(*node->store, kind);
+  if (!messages.ok()) return Fail(messages.status());
+
+  if (!args.export_format.empty()) {
+    size_t exported = 0;
+    Status written = ExportLearning(*messages, args.export_format, args.out, &exported);
+    if (!written.ok()) return Fail(written);
+    if (!args.json) {
+      std::printf("exported %zu learning item(s) to %s\n", exported, args.out.c_str());
+    } else {
+      std::cout << json{{"exported", exported}, {"file", args.out.string()}}.dump() << "\n";
+    }
+    return 0;
+  }
+  auto time_or_null = [](int64_t ms) { return ms ? json(FormatTimeMs(ms)) : json(nullptr); };
+  if (args.json) {
+    json list = json::array();
+    for (const Received& m : *messages) list.push_back(ReceivedJson(m));
+    std::cout << json{{"inbox",
+                       {{"subscribe_endpoint", node->config.hub_subscribe_endpoint.empty()
+                                                   ? json(nullptr)
+                                                   : json(node->config.hub_subscribe_endpoint)},
+                        {"messages", state->messages},
+                        {"next_seq", state->next_seq},
+                        {"head_seq", state->head_seq},
+                        {"up_to_date", state->next_seq > state->head_seq},
+                        {"rejected", state->rejected},
+                        {"last_sync", time_or_null(state->last_sync_ms)}}},
+                      {"messages", list}}
+                     .dump()
+              << "\n";
+    return 0;
+  }
+  std::printf("inbox: %lld message(s); next hub sequence %llu, hub at %llu%s; %lld rejected\n",
+              static_cast<long long>(state->messages),
+              static_cast<unsigned long long>(state->next_seq),
+              static_cast<unsigned long long>(state->head_seq),
+              state->last_sync_ms ? (" (as of " + FormatTimeMs(state->last_sync_ms) + ")").c_str()
+                                  : " (never synchronised)",
+              static_cast<long long>(state->rejected));
+  if (node->config.hub_subscribe_endpoint.empty()) {
+    std::printf("(hub.subscribe_endpoint is not set: the inbox is off)\n");
+  }
+  for (const Received& m : *messages) {
+    std::printf("%6llu  %-17s %-8s %s  %s\n", static_cast<unsigned long long>(m.record.hub_seq),
+                KindName(m.record.kind), m.record.organisation.c_str(),
+                FormatTimeMs(m.record.created_at_ms).c_str(), Headline(m.body).c_str());
+  }
+  return 0;
 }
 
 namespace {

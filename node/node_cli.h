@@ -23,6 +23,18 @@ int ShowStatus(const std::filesystem::path& config, bool probe, bool json);
 // Withdraws what a local project or learning id (or a message id, in hex) published.
 int Retract(const std::filesystem::path& config, const std::string& id, const std::string& reason,
             int wait_seconds, bool json);
+// What the hub redistributed, from node.db's inbox (docs/cli.md): a table, or with `json` one
+// document; `kind` ("" for all) filters by kind name; with `sync` first fetches what the hub
+// has (needs hub.subscribe_endpoint). With `export_format` "markdown" or "json", writes the
+// received learning items to `out` instead of listing.
+struct InboxArgs {
+  bool json = false;
+  bool sync = false;
+  std::string kind;
+  std::string export_format;
+  std::filesystem::path out;
+};
+int ShowInbox(const std::filesystem::path& config, const InboxArgs& args);
 // The daemon: until SIGTERM/SIGINT.
 int Run(const std::filesystem::path& config);
 

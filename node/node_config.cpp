@@ -12,6 +12,7 @@ Result<NodeConfig> NodeConfig::Load(const std::filesystem::path& path) {
   LLS_ASSIGN_OR_RETURN(config.data_dir, file.Path("node.data_dir", "."));
   LLS_ASSIGN_OR_RETURN(config.hub_endpoint, file.String("hub.endpoint"));
   LLS_ASSIGN_OR_RETURN(config.hub_public_key, file.Path("hub.public_key"));
+  LLS_ASSIGN_OR_RETURN(config.hub_subscribe_endpoint, file.String("hub.subscribe_endpoint", ""));
   LLS_ASSIGN_OR_RETURN(int64_t max_suppressed,
                        file.Int("disclosure.max_suppressed", 7, 0, 1000));
   LLS_ASSIGN_OR_RETURN(int64_t round_to, file.Int("disclosure.round_to", 5, 1, 1000));

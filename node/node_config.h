@@ -7,6 +7,7 @@
 //   [hub]
 //   endpoint = "tcp://127.0.0.1:7401"    # required: the hub's ingest endpoint
 //   public_key = "keys/lls-north.public" # required: the hub's public key file (pinned)
+//   subscribe_endpoint = ""              # the hub's subscribe endpoint; "" or absent: no inbox
 //   [disclosure]
 //   max_suppressed = 7                   # counts 1..7 are suppressed
 //   round_to = 5                         # other counts rounded to the nearest 5
@@ -48,6 +49,7 @@ struct NodeConfig {
   std::filesystem::path data_dir;
   std::string hub_endpoint;
   std::filesystem::path hub_public_key;
+  std::string hub_subscribe_endpoint;  // empty: the inbox is off
   SuppressionRule disclosure;
   std::vector<LocalPattern> scrub_patterns;
   Backoff backoff;

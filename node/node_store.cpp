@@ -58,6 +58,29 @@ CREATE TABLE imports (
 );
 )sql";
 
+// Version 3: the inbox, and its cursor (one row).
+const char* const kInboxV3 = R"sql(
+CREATE TABLE inbox (
+  hub_seq INTEGER PRIMARY KEY,
+  message_id BLOB NOT NULL UNIQUE,
+  kind INTEGER NOT NULL,
+  signer BLOB NOT NULL,
+  organisation TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  envelope BLOB NOT NULL
+);
+CREATE INDEX inbox_kind ON inbox (kind);
+CREATE TABLE inbox_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  next_seq INTEGER NOT NULL,
+  head_seq INTEGER NOT NULL DEFAULT 0,
+  rejected INTEGER NOT NULL DEFAULT 0,
+  last_sync_at INTEGER
+);
+INSERT INTO inbox_state (id, next_seq) VALUES (1, 1);
+)sql";
+
 std::string ToJsonList(const std::vector<std::string>& items) {
   return nlohmann::json(items).dump();
 }
@@ -126,7 +149,7 @@ Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::filesystem::path& 
   std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) return Status(Code::kIoError, "cannot create " + path.parent_path().string());
   LLS_ASSIGN_OR_RETURN(db::Database db, db::Database::Open(path));
-  LLS_RETURN_IF_ERROR(db.Migrate({Outbox::kSchemaV1, kStagingV2}).Context(path.string()));
+  LLS_RETURN_IF_ERROR(db.Migrate({Outbox::kSchemaV1, kStagingV2, kInboxV3}).Context(path.string()));
   return std::unique_ptr<NodeStore>(new NodeStore(std::move(db)));
 }
 
@@ -288,6 +311,83 @@ Status NodeStore::MarkRetracted(ItemKind kind, const std::string& local_id, int6
                                    " SET retracted_at = ? WHERE local_id = ?"));
   update.Bind(1, now_ms).Bind(2, local_id);
   return update.Run();
+}
+
+Result<size_t> NodeStore::StoreInbox(const std::vector<InboxRecord>& records, uint64_t next_seq,
+                                     uint64_t head_seq, int64_t rejected, int64_t now_ms) {
+  LLS_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(db_));
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement insert,
+      db_.Prepare("INSERT OR IGNORE INTO inbox (hub_seq, message_id, kind, signer, organisation, "
+                  "created_at, received_at, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  size_t added = 0;
+  for (const InboxRecord& r : records) {
+    insert.Reset();
+    insert.Bind(1, static_cast<int64_t>(r.hub_seq))
+        .Bind(2, Span(r.message_id))
+        .Bind(3, static_cast<int64_t>(r.kind))
+        .Bind(4, std::span<const uint8_t>(r.signer.data(), r.signer.size()))
+        .Bind(5, r.organisation)
+        .Bind(6, r.created_at_ms)
+        .Bind(7, now_ms)
+        .Bind(8, std::span<const uint8_t>(r.envelope.data(), r.envelope.size()));
+    LLS_RETURN_IF_ERROR(insert.Run());
+    added += static_cast<size_t>(db_.Changes());
+  }
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement update,
+      db_.Prepare("UPDATE inbox_state SET next_seq = MAX(next_seq, ?), head_seq = ?, "
+                  "rejected = rejected + ?, last_sync_at = ? WHERE id = 1"));
+  update.Bind(1, static_cast<int64_t>(next_seq))
+      .Bind(2, static_cast<int64_t>(head_seq))
+      .Bind(3, rejected)
+      .Bind(4, now_ms);
+  LLS_RETURN_IF_ERROR(update.Run());
+  LLS_RETURN_IF_ERROR(tx.Commit());
+  return added;
+}
+
+Result<InboxState> NodeStore::Inbox() {
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement select,
+      db_.Prepare("SELECT next_seq, head_seq, rejected, COALESCE(last_sync_at, 0), "
+                  "(SELECT COUNT(*) FROM inbox) FROM inbox_state WHERE id = 1"));
+  LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+  InboxState state;
+  if (row) {
+    state.next_seq = static_cast<uint64_t>(select.ColumnInt(0));
+    state.head_seq = static_cast<uint64_t>(select.ColumnInt(1));
+    state.rejected = select.ColumnInt(2);
+    state.last_sync_ms = select.ColumnInt(3);
+    state.messages = select.ColumnInt(4);
+  }
+  return state;
+}
+
+Result<std::vector<InboxRecord>> NodeStore::InboxMessages(Kind kind) {
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement select,
+      db_.Prepare("SELECT hub_seq, message_id, kind, signer, organisation, created_at, "
+                  "received_at, envelope FROM inbox WHERE ? = 0 OR kind = ? ORDER BY hub_seq"));
+  select.Bind(1, static_cast<int64_t>(kind)).Bind(2, static_cast<int64_t>(kind));
+  std::vector<InboxRecord> out;
+  for (;;) {
+    LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    InboxRecord r;
+    r.hub_seq = static_cast<uint64_t>(select.ColumnInt(0));
+    Bytes id = select.ColumnBlob(1);
+    std::copy_n(id.begin(), std::min(id.size(), r.message_id.size()), r.message_id.begin());
+    r.kind = static_cast<Kind>(select.ColumnInt(2));
+    Bytes signer = select.ColumnBlob(3);
+    std::copy_n(signer.begin(), std::min(signer.size(), r.signer.size()), r.signer.begin());
+    r.organisation = select.ColumnText(4);
+    r.created_at_ms = select.ColumnInt(5);
+    r.received_at_ms = select.ColumnInt(6);
+    r.envelope = select.ColumnBlob(7);
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 Result<NodeStore::Counts> NodeStore::Summary() {

@@ -8,6 +8,7 @@
 #include <kj/array.h>
 #include <kj/exception.h>
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -234,6 +235,54 @@ void NackToWire(const Nack& nack, wire::Reply::Builder out) {
   b.setText(TextOf(nack.text));
 }
 
+WireResult<SubscribeRequest> SubscribeRequestFromWire(wire::SubscribeRequest::Reader r) {
+  SubscribeRequest request;
+  request.from_seq = r.getFromSeq();
+  request.max_messages = r.getMaxMessages();
+  request.wait_ms = r.getWaitMs();
+  return request;
+}
+
+WireResult<SubscribeReply> SubscribeReplyFromWire(wire::SubscribeReply::Reader r) {
+  DecodeContext cx;
+  SubscribeReply reply;
+  switch (r.which()) {
+    case wire::SubscribeReply::BATCH: {
+      auto in = r.getBatch();
+      SubscribeBatch batch;
+      batch.head_seq = in.getHeadSeq();
+      batch.from_seq = in.getFromSeq();
+      batch.next_seq = in.getNextSeq();
+      auto entries = in.getEntries();
+      batch.entries.reserve(entries.size());
+      for (auto entry : entries) {
+        LogEntry out;
+        out.hub_seq = entry.getHubSeq();
+        out.envelope = cx.Data(entry.getEnvelope());
+        out.organisation = cx.Text(entry.getOrganisation(), "LogEntry.organisation");
+        batch.entries.push_back(std::move(out));
+      }
+      reply = std::move(batch);
+      break;
+    }
+    case wire::SubscribeReply::ERROR: {
+      auto in = r.getError();
+      SubscribeError error;
+      error.code = EnumFromWire(in.getCode(), NackCode::kUnsupportedKind);
+      error.text = cx.Text(in.getText(), "SubscribeError.text");
+      reply = std::move(error);
+      break;
+    }
+    default:
+      return WireError{NackCode::kUnsupportedKind,
+                       "subscribe reply union member " +
+                           std::to_string(static_cast<uint16_t>(r.which())) +
+                           " is not known to this build"};
+  }
+  if (!cx.ok()) return cx.error();
+  return reply;
+}
+
 }  // namespace
 
 Bytes EncodeEnvelope(const Envelope& envelope) {
@@ -277,6 +326,58 @@ Bytes EncodeReply(const Reply& reply) {
 
 WireResult<Reply> DecodeReply(std::span<const uint8_t> bytes, const DecodeLimits& limits) {
   return DecodeFrame<wire::Reply, Reply>(bytes, limits, "reply", &ReplyFromWire);
+}
+
+Bytes EncodeSubscribeRequest(const SubscribeRequest& request) {
+  capnp::MallocMessageBuilder message;
+  auto b = message.initRoot<wire::SubscribeRequest>();
+  b.setFromSeq(request.from_seq);
+  b.setMaxMessages(request.max_messages);
+  b.setWaitMs(request.wait_ms);
+  return Serialize(message);
+}
+
+WireResult<SubscribeRequest> DecodeSubscribeRequest(std::span<const uint8_t> bytes,
+                                                    const DecodeLimits& limits) {
+  return DecodeFrame<wire::SubscribeRequest, SubscribeRequest>(bytes, limits, "subscribe request",
+                                                               &SubscribeRequestFromWire);
+}
+
+Bytes EncodeSubscribeReply(const SubscribeReply& reply) {
+  // Sized for the batch up front, so a large batch is built in one segment, not copied into one.
+  size_t words = 16;
+  if (const auto* batch = std::get_if<SubscribeBatch>(&reply)) {
+    for (const LogEntry& e : batch->entries) {
+      words += 6 + (e.envelope.size() + 7) / 8 + (e.organisation.size() + 8) / 8;
+    }
+  }
+  capnp::MallocMessageBuilder message(static_cast<unsigned>(std::min<size_t>(words, 1u << 28)));
+  auto root = message.initRoot<wire::SubscribeReply>();
+  if (const auto* batch = std::get_if<SubscribeBatch>(&reply)) {
+    auto b = root.initBatch();
+    b.setHeadSeq(batch->head_seq);
+    b.setFromSeq(batch->from_seq);
+    b.setNextSeq(batch->next_seq);
+    auto entries = b.initEntries(static_cast<unsigned>(batch->entries.size()));
+    for (size_t i = 0; i < batch->entries.size(); ++i) {
+      const LogEntry& e = batch->entries[i];
+      entries[i].setHubSeq(e.hub_seq);
+      entries[i].setEnvelope(DataOf(e.envelope));
+      entries[i].setOrganisation(TextOf(e.organisation));
+    }
+  } else {
+    const SubscribeError& error = std::get<SubscribeError>(reply);
+    auto b = root.initError();
+    b.setCode(EnumToWire<wire::NackCode>(error.code));
+    b.setText(TextOf(error.text));
+  }
+  return Serialize(message);
+}
+
+WireResult<SubscribeReply> DecodeSubscribeReply(std::span<const uint8_t> bytes,
+                                                const DecodeLimits& limits) {
+  return DecodeFrame<wire::SubscribeReply, SubscribeReply>(bytes, limits, "subscribe reply",
+                                                           &SubscribeReplyFromWire);
 }
 
 }  // namespace lls

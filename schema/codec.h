@@ -61,4 +61,14 @@ WireResult<Body> DecodeBody(std::span<const uint8_t> bytes, const DecodeLimits& 
 Bytes EncodeReply(const Reply& reply);
 WireResult<Reply> DecodeReply(std::span<const uint8_t> bytes, const DecodeLimits& limits = {});
 
+// The subscribe endpoint. A request is a few words: the hub decodes it with small limits.
+// Decoding a reply checks framing, limits and UTF-8 (LogEntry.organisation, SubscribeError.text)
+// but not the entries' envelopes: the subscriber decodes and verifies each one itself.
+Bytes EncodeSubscribeRequest(const SubscribeRequest& request);
+WireResult<SubscribeRequest> DecodeSubscribeRequest(std::span<const uint8_t> bytes,
+                                                    const DecodeLimits& limits = {});
+Bytes EncodeSubscribeReply(const SubscribeReply& reply);
+WireResult<SubscribeReply> DecodeSubscribeReply(std::span<const uint8_t> bytes,
+                                                const DecodeLimits& limits = {});
+
 }  // namespace lls

@@ -230,3 +230,41 @@ struct Reply {
     nack @1 :Nack;
   }
 }
+
+# ---- Subscribe endpoint (docs/protocol.md section 12) ---------------------------------------
+# A member pulls what the hub redistributes: it asks by hub sequence, the hub answers with the
+# log entries from that sequence on that this member may read. Long-poll: when nothing is
+# readable yet and waitMs > 0, the hub holds the request until a commit adds something or the
+# wait ends. One SubscribeReply per SubscribeRequest, on the subscribe socket only.
+
+struct SubscribeRequest {
+  fromSeq @0 :UInt64;      # first hub sequence wanted (the client's cursor; 0 and 1 both mean "from the start")
+  maxMessages @1 :UInt32;  # at most this many entries; 0 or above the hub's cap means the cap (1000)
+  waitMs @2 :UInt32;       # long-poll: how long the hub may hold the request (capped at 30000)
+}
+
+# One message from the hub's log.
+struct LogEntry {
+  hubSeq @0 :UInt64;       # its position in the hub's log
+  envelope @1 :Data;       # the Envelope as the hub stored it (verify it: the hub does not re-sign)
+  organisation @2 :Text;   # the ODS code the hub enrolled its sender with (the hub's word, unsigned)
+}
+
+struct SubscribeBatch {
+  entries @0 :List(LogEntry);  # ascending hubSeq, each >= fromSeq and < nextSeq
+  headSeq @1 :UInt64;          # the hub's last hub sequence when it answered (0: empty log)
+  fromSeq @2 :UInt64;          # the request's fromSeq, echoed so a late reply can be recognised
+  nextSeq @3 :UInt64;          # ask from here next: every entry below it readable by this member was sent
+}
+
+struct SubscribeError {
+  code @0 :NackCode;       # malformed, tooLarge, unknownSigner (revoked), internal
+  text @1 :Text;           # one human-readable line
+}
+
+struct SubscribeReply {
+  union {
+    batch @0 :SubscribeBatch;
+    error @1 :SubscribeError;
+  }
+}

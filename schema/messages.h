@@ -224,4 +224,36 @@ struct Nack {
 
 using Reply = std::variant<Ack, Nack>;
 
+// ---- The subscribe endpoint (docs/protocol.md section 12) ------------------------------------
+
+struct SubscribeRequest {
+  uint64_t from_seq = 0;      // first hub sequence wanted
+  uint32_t max_messages = 0;  // 0: the hub's cap
+  uint32_t wait_ms = 0;       // long-poll; 0 answers at once
+  bool operator==(const SubscribeRequest&) const = default;
+};
+
+struct LogEntry {
+  uint64_t hub_seq = 0;
+  Bytes envelope;            // an encoded Envelope, to be verified by the receiver
+  std::string organisation;  // the sender's organisation as the hub enrolled it (unsigned)
+  bool operator==(const LogEntry&) const = default;
+};
+
+struct SubscribeBatch {
+  std::vector<LogEntry> entries;
+  uint64_t head_seq = 0;  // the hub's last hub sequence
+  uint64_t from_seq = 0;  // echo of the request
+  uint64_t next_seq = 0;  // the next request's from_seq
+  bool operator==(const SubscribeBatch&) const = default;
+};
+
+struct SubscribeError {
+  NackCode code = NackCode::kUnspecified;
+  std::string text;
+  bool operator==(const SubscribeError&) const = default;
+};
+
+using SubscribeReply = std::variant<SubscribeBatch, SubscribeError>;
+
 }  // namespace lls

@@ -3,6 +3,7 @@
 
 #include "crypto/crypto.h"
 #include "tools/scrub_cli.h"
+#include "tools/subscribe_cli.h"
 #include "tools/tools_cli.h"
 
 int main(int argc, char** argv) {
@@ -25,6 +26,18 @@ int main(int argc, char** argv) {
   scrub->add_option("FILE", scrub_files, "text files to scan")->required();
   scrub->add_flag("--json", scrub_json, "one JSON object per finding, one per line");
 
+  std::string subscribe_config;
+  uint64_t subscribe_from = 1;
+  uint64_t subscribe_count = 0;
+  auto* subscribe = app.add_subcommand(
+      "subscribe", "print verified messages the hub redistributes, as JSON lines");
+  subscribe->add_option("--config", subscribe_config, "the node's configuration (node.toml)")
+      ->required();
+  subscribe->add_option("--from", subscribe_from, "first hub sequence (default 1)");
+  auto* count_opt = subscribe->add_option(
+      "--count", subscribe_count, "exit after N messages, waiting for new ones as needed")
+      ->check(CLI::Range(uint64_t{1}, UINT64_MAX));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -37,6 +50,11 @@ int main(int argc, char** argv) {
   }
   if (*keygen) return lls::tools::Keygen(name, out_dir);
   if (*inspect) return lls::tools::Inspect(file);
+  if (*subscribe) {
+    std::optional<uint64_t> count;
+    if (*count_opt) count = subscribe_count;
+    return lls::tools::Subscribe(subscribe_config, subscribe_from, count);
+  }
   if (*scrub) return lls::tools::Scrub({scrub_files.begin(), scrub_files.end()}, scrub_json);
   return 2;
 }

@@ -3,8 +3,11 @@
 //
 //   tools_cli.h     the commands
 //   scrub_cli.h     `lls scrub`: identifiers in free text (node/scrubber.h)
+//   subscribe_cli.h `lls subscribe`: verified messages from a hub's subscribe endpoint
+//                   (node/inbox.h's Subscriber and VerifyEntry)
 //   (JSON views of messages are exchange/message_json.h, shared with lls-node preview)
 #pragma once
 
 #include "tools/scrub_cli.h"
+#include "tools/subscribe_cli.h"
 #include "tools/tools_cli.h"

@@ -39,7 +39,8 @@ class Region {
       REQUIRE(r.exit_code == 0);
     }
     WriteText(hub_config(), "[hub]\nname = \"lls-test\"\nkey = \"keys/hub.secret\"\n"
-                            "data_dir = \"hub\"\n[ingest]\nendpoint = \"" + endpoint() + "\"\n");
+                            "data_dir = \"hub\"\n[ingest]\nendpoint = \"" + endpoint() + "\"\n"
+                            "[subscribe]\nendpoint = \"tcp://127.0.0.1:*\"\n");
     for (const char* t : {"a", "b"}) {
       WriteText(node_config(t), std::string("[node]\norganisation = \"") +
                                     (std::string(t) == "a" ? "RXA" : "RXB") + "\"\nkey = \"keys/trust-" + t + ".secret\"\ndata_dir = \"node-" +
@@ -71,6 +72,12 @@ class Region {
     REQUIRE(hub_->running());
   }
   Process& hub() { return *hub_; }
+  // The subscribe endpoint the running hub bound (it picks a free port).
+  std::string subscribe_endpoint() const {
+    std::string text = ReadText(path("hub/subscribe.endpoint"));
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
+  }
   void StopHub() { hub_.reset(); }
 
   // Adds lines to trust `t`'s node.toml (e.g. a [drop] table).
