@@ -73,7 +73,10 @@ void PrintPoint(const std::string& code, const MeasurePoint& p) {
 
 void PrintOutgoing(const Outgoing& o) {
   auto field = [](const char* name, const std::string& value) {
-    std::printf("  %-28s %s\n", name, value.c_str());
+    // Continuation lines of multi-line text line up under the first.
+    std::string indented;
+    for (char c : value) indented += c == '\n' ? std::string("\n") + std::string(31, ' ') : std::string(1, c);
+    std::printf("  %-28s %s\n", name, indented.c_str());
   };
   if (const auto* s = std::get_if<ProjectSummary>(&o.body)) {
     std::printf("project-summary for local project %s (sent as %s)\n", o.local_id.c_str(),
