@@ -1,5 +1,7 @@
 #include "hub/hub_store.h"
 
+#include "hub/state_applier.h"
+
 #include <algorithm>
 
 namespace lls::hub {
@@ -205,7 +207,8 @@ Result<bool> HubStore::SequenceUsed(const SignPublicKey& signer, uint64_t sequen
   return select.Step();
 }
 
-Result<std::vector<uint64_t>> HubStore::AppendBatch(const std::vector<LogRecord>& records) {
+Result<std::vector<uint64_t>> HubStore::AppendBatch(const std::vector<LogRecord>& records,
+                                                    const std::vector<StateApplier*>& appliers) {
   std::vector<uint64_t> seqs;
   if (records.empty()) return seqs;
   LLS_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(db_));
@@ -226,9 +229,45 @@ Result<std::vector<uint64_t>> HubStore::AppendBatch(const std::vector<LogRecord>
     LLS_RETURN_IF_ERROR(insert.Run());
     insert.Reset();
     seqs.push_back(static_cast<uint64_t>(db_.LastInsertRowId()));
+    if (!appliers.empty()) {
+      if (record.body == nullptr || record.member == nullptr) {
+        return Status(Code::kInternal, "state appliers need the decoded body and the member");
+      }
+      AppliedMessage applied{seqs.back(), e, *record.body, *record.member, record.received_at_ms};
+      for (StateApplier* applier : appliers) LLS_RETURN_IF_ERROR(applier->Apply(db_, applied));
+    }
   }
   LLS_RETURN_IF_ERROR(tx.Commit());
   return seqs;
+}
+
+Status HubStore::RegisterSchema(const std::string& component,
+                                const std::vector<std::string_view>& migrations) {
+  LLS_RETURN_IF_ERROR(db_.Exec(
+      "CREATE TABLE IF NOT EXISTS component_versions (component TEXT PRIMARY KEY, "
+      "version INTEGER NOT NULL)"));
+  LLS_ASSIGN_OR_RETURN(db::Statement select,
+                       db_.Prepare("SELECT version FROM component_versions WHERE component = ?"));
+  select.Bind(1, component);
+  LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+  size_t version = row ? static_cast<size_t>(select.ColumnInt(0)) : 0;
+  if (version > migrations.size()) {
+    return Status(Code::kCorrupt, "hub.db holds " + component + " schema version " +
+                                      std::to_string(version) + ", newer than this build");
+  }
+  for (size_t i = version; i < migrations.size(); ++i) {
+    LLS_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(db_));
+    LLS_RETURN_IF_ERROR(db_.Exec(migrations[i]).Context(component + " migration " +
+                                                        std::to_string(i + 1)));
+    LLS_ASSIGN_OR_RETURN(
+        db::Statement upsert,
+        db_.Prepare("INSERT INTO component_versions (component, version) VALUES (?, ?) "
+                    "ON CONFLICT (component) DO UPDATE SET version = excluded.version"));
+    upsert.Bind(1, component).Bind(2, static_cast<int64_t>(i + 1));
+    LLS_RETURN_IF_ERROR(upsert.Run());
+    LLS_RETURN_IF_ERROR(tx.Commit());
+  }
+  return Status::Ok();
 }
 
 Result<LogSlice> HubStore::ReadLog(uint64_t from, const std::vector<Kind>& kinds,

@@ -64,7 +64,11 @@ struct LogRecord {
   const Bytes* encoded = nullptr;      // the canonical encoding (see Ingest)
   int64_t member_id = 0;
   int64_t received_at_ms = 0;
+  const Body* body = nullptr;          // decoded body, for state appliers (may be null)
+  const Member* member = nullptr;      // the sender, for state appliers (may be null)
 };
+
+class StateApplier;  // hub/state_applier.h
 
 // A message just committed to the log: what the subscriptions need to wake parked requests.
 struct Appended {
@@ -97,8 +101,19 @@ class HubStore {
   Result<std::optional<StoredMessage>> FindMessage(const MessageId& id);
   // True when `signer` already used `sequence`.
   Result<bool> SequenceUsed(const SignPublicKey& signer, uint64_t sequence);
-  // Appends all records in one transaction; returns their hub sequences in order.
-  Result<std::vector<uint64_t>> AppendBatch(const std::vector<LogRecord>& records);
+  // Appends all records in one transaction; returns their hub sequences in order. Each applier
+  // sees each record (with body and member set) inside that transaction; any error rolls the
+  // whole batch back.
+  Result<std::vector<uint64_t>> AppendBatch(const std::vector<LogRecord>& records,
+                                            const std::vector<StateApplier*>& appliers = {});
+
+  // Brings a component's own tables up to date: applies migrations[i] for every i at or above
+  // the version recorded for `component`, each in its own transaction.
+  Status RegisterSchema(const std::string& component,
+                        const std::vector<std::string_view>& migrations);
+
+  // For appliers and read paths that need SQL of their own (same thread only).
+  db::Database& database() { return db_; }
 
   // Entries with hub_seq >= from (0 reads as 1) whose kind is in `kinds`, ascending, each with
   // the organisation of the member who sent it. Stops after `max_entries`, before the entry

@@ -65,7 +65,7 @@ std::variant<Ingest::Accepted, Nack, Ack> Ingest::Validate(const transport::Inbo
     const WireError& error = decoded.error();
     return Refuse(frame, error.message_id, error.code, error.text);
   }
-  Accepted accepted{std::move(decoded).value(), {}, nullptr, std::nullopt};
+  Accepted accepted{std::move(decoded).value(), {}, nullptr, std::nullopt, Body{}};
   const Envelope& e = accepted.envelope;
 
   accepted.member = members_.ActiveById(frame.user_id);
@@ -131,6 +131,7 @@ std::variant<Ingest::Accepted, Nack, Ack> Ingest::Validate(const transport::Inbo
   if (const Retraction* retraction = std::get_if<Retraction>(&*body)) {
     accepted.retraction_target = retraction->target;
   }
+  accepted.body = std::move(body).value();
   return accepted;
 }
 
@@ -213,9 +214,10 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
   records.reserve(pending.size());
   int64_t now = clock_.NowMs();
   for (size_t p = 0; p < pending.size(); ++p) {
-    records.push_back({&pending[p].envelope, &pending[p].canonical, pending[p].member->id, now});
+    records.push_back({&pending[p].envelope, &pending[p].canonical, pending[p].member->id, now,
+                       &pending[p].body, pending[p].member});
   }
-  auto seqs = store_.AppendBatch(records);
+  auto seqs = store_.AppendBatch(records, appliers_);
   for (size_t p = 0; p < pending.size(); ++p) {
     size_t i = pending_reply[p];
     const MessageId& id = pending[p].envelope.message_id;

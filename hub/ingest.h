@@ -33,6 +33,7 @@
 #include "exchange/transport.h"
 #include "hub/hub_store.h"
 #include "hub/member_directory.h"
+#include "hub/state_applier.h"
 #include "schema/codec.h"
 #include "schema/messages.h"
 
@@ -62,6 +63,10 @@ class Ingest {
          IngestOptions options, const MeasureCatalogue& catalogue = BuiltInCatalogue())
       : store_(store), members_(members), clock_(clock), options_(options), catalogue_(catalogue) {}
 
+  // Adds a state applier (hub/state_applier.h), called for every stored message inside the
+  // batch's transaction. Not owned: it must outlive the Ingest.
+  void AddApplier(StateApplier* applier) { appliers_.push_back(applier); }
+
   std::vector<OutboundReply> Handle(const std::vector<transport::InboundFrame>& frames);
 
   const IngestCounters& counters() const { return counters_; }
@@ -80,6 +85,7 @@ class Ingest {
     // For a retraction, the message it withdraws; ownership is judged in Handle, where a
     // target earlier in the same batch is visible too.
     std::optional<MessageId> retraction_target;
+    Body body;  // decoded; handed to the state appliers
   };
   // Every check against one frame and the log: a Nack, an Ack for a message already stored
   // (a duplicate), or the message to store. Checks within the batch come after, in Handle.
@@ -95,6 +101,7 @@ class Ingest {
   const MeasureCatalogue& catalogue_;
   IngestCounters counters_;
   std::vector<Appended> appended_;
+  std::vector<StateApplier*> appliers_;
 };
 
 }  // namespace lls::hub
