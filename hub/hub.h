@@ -5,6 +5,9 @@
 //   subscriptions.h    redistribution: members pull the log by hub sequence, with long-poll;
 //                      what a member may read (MayRead)
 //   hub_store.h        SQLite: member registry, audit trail, append-only message log
+//   state_applier.h    the seam: materialised state follows the log inside its transaction
+//   aggregates.h       latest summary per (trust, project); aggregates per (LLS, measure, month)
+//   curation.h         learning items and their curation state; the relay on approval
 //   member_directory.h in-memory members; the ZAP authority
 //   roles.h            which role may send which kind
 //   hub_config.h       hub.toml
@@ -13,6 +16,8 @@
 // Depends on exchange, crypto and schema; nothing depends on hub except the lls-hub program.
 #pragma once
 
+#include "hub/aggregates.h"
+#include "hub/curation.h"
 #include "hub/hub_cli.h"
 #include "hub/hub_config.h"
 #include "hub/hub_server.h"

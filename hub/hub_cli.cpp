@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -13,6 +14,7 @@
 #include "crypto/crypto.h"
 #include "exchange/clock.h"
 #include "exchange/log.h"
+#include "hub/aggregates.h"
 #include "hub/hub_config.h"
 #include "hub/hub_server.h"
 #include "hub/hub_store.h"
@@ -102,8 +104,12 @@ int ShowStatus(const std::filesystem::path& config_path, bool json) {
     if (!n.ok()) return Fail(n.status());
     by_kind[KindName(static_cast<Kind>(k))] = *n;
   }
+  auto aggregates = CountAggregates(store->database());
+  if (!aggregates.ok()) return Fail(aggregates.status());
   nlohmann::json j = {
       {"hub", config->name},
+      {"aggregates", aggregates->rows},
+      {"projects", aggregates->projects},
       {"database", config->database().string()},
       {"members", {{"active", active}, {"revoked", static_cast<int64_t>(members->size()) - active}}},
       {"log", {{"messages", stats->messages}, {"last_hub_seq", stats->last_hub_seq}}},
@@ -116,7 +122,9 @@ int ShowStatus(const std::filesystem::path& config_path, bool json) {
               << "  members: " << active << " active, " << members->size() - active
               << " revoked\n"
               << "  log: " << stats->messages << " messages, last hub sequence "
-              << stats->last_hub_seq << "\n";
+              << stats->last_hub_seq << "\n"
+              << "  aggregates: " << aggregates->rows << " row(s) from " << aggregates->projects
+              << " current project summar" << (aggregates->projects == 1 ? "y" : "ies") << "\n";
   }
   return 0;
 }
@@ -212,6 +220,51 @@ int MemberHistory(const std::filesystem::path& config_path, bool json) {
     }
   }
   if (json) std::cout << list.dump() << "\n";
+  return 0;
+}
+
+int ShowAggregates(const std::filesystem::path& config_path, const std::string& measure,
+                   bool json) {
+  auto config = HubConfig::Load(config_path);
+  if (!config.ok()) return Fail(config.status());
+  auto store = OpenStore(*config, false);
+  if (!store.ok()) return Fail(store.status());
+  auto rows = ReadAggregates(store->database(),
+                             measure.empty() ? std::nullopt : std::optional<std::string>(measure));
+  if (!rows.ok()) return Fail(rows.status());
+  // The rate is computed from sums of unsuppressed points only; none without a denominator.
+  auto rate = [](const AggregateRow& r) -> std::optional<double> {
+    if (r.denominator <= 0) return std::nullopt;
+    return 100.0 * static_cast<double>(r.numerator) / static_cast<double>(r.denominator);
+  };
+  if (json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const AggregateRow& r : *rows) {
+      std::optional<double> pct = rate(r);
+      list.push_back({{"lls", r.lls},
+                      {"measure", r.measure},
+                      {"period", r.period},
+                      {"trusts", r.trusts},
+                      {"numerator", r.numerator},
+                      {"denominator", r.denominator},
+                      {"rate_percent", pct ? nlohmann::json(std::round(*pct * 100) / 100)
+                                           : nlohmann::json(nullptr)},
+                      {"suppressed_cells", r.suppressed_cells}});
+    }
+    std::cout << list.dump() << "\n";
+    return 0;
+  }
+  std::printf("%-16s %-16s %-8s %6s %10s %12s %8s %10s\n", "LLS", "MEASURE", "PERIOD", "TRUSTS",
+              "NUMERATOR", "DENOMINATOR", "RATE%", "SUPPRESSED");
+  for (const AggregateRow& r : *rows) {
+    std::optional<double> pct = rate(r);
+    char shown[32] = "-";
+    if (pct) std::snprintf(shown, sizeof shown, "%.2f", *pct);
+    std::printf("%-16s %-16s %-8s %6lld %10lld %12lld %8s %10lld\n", r.lls.c_str(),
+                r.measure.c_str(), r.period.c_str(), static_cast<long long>(r.trusts),
+                static_cast<long long>(r.numerator), static_cast<long long>(r.denominator),
+                shown, static_cast<long long>(r.suppressed_cells));
+  }
   return 0;
 }
 

@@ -24,5 +24,7 @@ int RevokeMember(const std::filesystem::path& config, const std::string& name,
                  const std::string& reason, std::string actor, bool json);
 int ListMembers(const std::filesystem::path& config, bool json);
 int MemberHistory(const std::filesystem::path& config, bool json);
+// The aggregates per (LLS, measure, month), optionally of one measure (hub/aggregates.h).
+int ShowAggregates(const std::filesystem::path& config, const std::string& measure, bool json);
 
 }  // namespace lls::hub

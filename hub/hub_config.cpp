@@ -20,7 +20,7 @@ Result<HubConfig> HubConfig::Load(const std::filesystem::path& path) {
   LLS_ASSIGN_OR_RETURN(config.server.zap_domain, file.String("ingest.zap_domain", "lls"));
   LLS_ASSIGN_OR_RETURN(config.server.subscribe_endpoint,
                        file.String("subscribe.endpoint", "tcp://127.0.0.1:7402"));
-  LLS_ASSIGN_OR_RETURN(config.subscribe.learning_readable,
+  LLS_ASSIGN_OR_RETURN(config.curation.auto_approve,
                        file.Bool("curation.auto_approve", false));
   LLS_RETURN_IF_ERROR(file.CheckNoUnknownKeys());
 

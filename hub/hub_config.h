@@ -13,7 +13,7 @@
 //   [subscribe]
 //   endpoint = "tcp://127.0.0.1:7402"   # members pull the log here; "" turns it off
 //   [curation]
-//   auto_approve = false                # true: learning items are redistributed at once
+//   auto_approve = false                # true: learning items are approved (and relayed) on arrival
 //
 // Relative paths resolve against the config file's folder. A value type.
 #pragma once
@@ -22,6 +22,7 @@
 #include <string>
 
 #include "exchange/transport.h"
+#include "hub/curation.h"
 #include "hub/ingest.h"
 #include "hub/subscriptions.h"
 #include "schema/status.h"
@@ -34,7 +35,8 @@ struct HubConfig {
   std::filesystem::path data_dir;
   transport::ServerOptions server;
   IngestOptions ingest;
-  SubscribeOptions subscribe;  // learning_readable comes from [curation] auto_approve
+  SubscribeOptions subscribe;
+  CurationOptions curation;
 
   std::filesystem::path database() const { return data_dir / "hub.db"; }
   // Written at start-up with the bound ingest endpoint (useful with a "*" port).

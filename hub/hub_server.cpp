@@ -43,6 +43,12 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(const HubConfig& config,
   std::unique_ptr<HubServer> server(
       new HubServer(config, std::move(identity), std::move(store), clock));
   LLS_RETURN_IF_ERROR(server->members_.Reload(server->store_));
+  LLS_ASSIGN_OR_RETURN(server->curation_,
+                       LearningCuration::Open(server->store_, server->identity_, config.curation));
+  server->ingest_.AddApplier(server->curation_.get());
+  server->ingest_.SetCuration(server->curation_.get());
+  LLS_RETURN_IF_ERROR(Aggregates::RegisterSchema(server->store_));
+  server->ingest_.AddApplier(&server->aggregates_);
   LLS_ASSIGN_OR_RETURN(server->data_version_, server->store_.DataVersion());
   LLS_ASSIGN_OR_RETURN(server->transport_,
                        transport::ServerTransport::Start(server->identity_, *server,
@@ -58,7 +64,7 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(const HubConfig& config,
   log::Info("hub '" + config.name + "' listening on " + server->transport_->endpoint() +
             (subscribe.empty() ? "" : ", subscriptions on " + subscribe) + " with " +
             std::to_string(server->members_.active_count()) + " active member(s)" +
-            (config.subscribe.learning_readable ? "; learning is auto-approved" : ""));
+            (config.curation.auto_approve ? "; learning is auto-approved" : ""));
   return server;
 }
 

@@ -15,6 +15,8 @@
 #include "crypto/crypto.h"
 #include "exchange/clock.h"
 #include "exchange/transport.h"
+#include "hub/aggregates.h"
+#include "hub/curation.h"
 #include "hub/hub_config.h"
 #include "hub/hub_store.h"
 #include "hub/ingest.h"
@@ -53,8 +55,10 @@ class HubServer final : private transport::ZapAuthority {
   HubStore store_;
   const Clock& clock_;
   MemberDirectory members_;
+  Aggregates aggregates_;  // before ingest_, which holds a pointer to it
   Ingest ingest_;
   Subscriptions subscriptions_;
+  std::unique_ptr<LearningCuration> curation_;  // learning items and their curation; refers to store_
   std::unique_ptr<transport::ServerTransport> transport_;
   int64_t data_version_ = 0;
   bool drop_pending_ = false;

@@ -44,6 +44,29 @@ CREATE TABLE log (
 CREATE INDEX log_kind ON log (kind);
 )sql";
 
+// v2: log.member_id becomes nullable. NULL marks a message the hub authored and signed itself
+// (a relay on approval, hub/curation.h): it arrived on no member's connection. SQLite cannot
+// relax NOT NULL in place, so the table is rebuilt (once, on upgrade).
+const char* const kSchemaV2 = R"sql(
+CREATE TABLE log_v2 (
+  hub_seq INTEGER PRIMARY KEY,
+  message_id BLOB NOT NULL UNIQUE,
+  signer BLOB NOT NULL,
+  sequence INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  member_id INTEGER REFERENCES members (id),
+  envelope BLOB NOT NULL,
+  UNIQUE (signer, sequence)
+);
+INSERT INTO log_v2 SELECT hub_seq, message_id, signer, sequence, kind, created_at, received_at,
+  member_id, envelope FROM log;
+DROP TABLE log;
+ALTER TABLE log_v2 RENAME TO log;
+CREATE INDEX log_kind ON log (kind);
+)sql";
+
 template <size_t N>
 std::span<const uint8_t> Span(const std::array<uint8_t, N>& a) {
   return {a.data(), a.size()};
@@ -93,7 +116,7 @@ Result<HubStore> HubStore::Open(const std::filesystem::path& path, bool create) 
                                        " (check hub.data_dir; enrol a member or run the hub first)");
   }
   LLS_ASSIGN_OR_RETURN(db::Database db, db::Database::Open(path));
-  LLS_RETURN_IF_ERROR(db.Migrate({kSchemaV1}).Context(path.string()));
+  LLS_RETURN_IF_ERROR(db.Migrate({kSchemaV1, kSchemaV2}).Context(path.string()));
   return HubStore(std::move(db));
 }
 
@@ -209,6 +232,14 @@ Result<bool> HubStore::SequenceUsed(const SignPublicKey& signer, uint64_t sequen
 
 Result<std::vector<uint64_t>> HubStore::AppendBatch(const std::vector<LogRecord>& records,
                                                     const std::vector<StateApplier*>& appliers) {
+  authored_.clear();
+  auto seqs = AppendBatchOnce(records, appliers);
+  if (!seqs.ok()) authored_.clear();  // rolled back: nothing was authored
+  return seqs;
+}
+
+Result<std::vector<uint64_t>> HubStore::AppendBatchOnce(
+    const std::vector<LogRecord>& records, const std::vector<StateApplier*>& appliers) {
   std::vector<uint64_t> seqs;
   if (records.empty()) return seqs;
   LLS_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(db_));
@@ -239,6 +270,29 @@ Result<std::vector<uint64_t>> HubStore::AppendBatch(const std::vector<LogRecord>
   }
   LLS_RETURN_IF_ERROR(tx.Commit());
   return seqs;
+}
+
+Result<uint64_t> HubStore::AppendAuthored(const Envelope& envelope, const Bytes& encoded,
+                                          int64_t received_at_ms) {
+  if (!db_.InTransaction()) {
+    return Status(Code::kInternal, "AppendAuthored must run inside AppendBatch's transaction");
+  }
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement insert,
+      db_.Prepare("INSERT INTO log (message_id, signer, sequence, kind, created_at, received_at, "
+                  "member_id, envelope) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)"));
+  insert.Bind(1, Span(envelope.message_id))
+      .Bind(2, Span(envelope.signer))
+      .Bind(3, static_cast<int64_t>(envelope.sequence))
+      .Bind(4, static_cast<int64_t>(envelope.kind))
+      .Bind(5, envelope.created_at_ms)
+      .Bind(6, received_at_ms)
+      .Bind(7, encoded);
+  // A clash of message id or (signer, sequence) fails here and rolls the whole batch back.
+  LLS_RETURN_IF_ERROR(insert.Run().Context("appending a message authored by the hub"));
+  const auto seq = static_cast<uint64_t>(db_.LastInsertRowId());
+  authored_.push_back({seq, envelope.kind});
+  return seq;
 }
 
 Status HubStore::RegisterSchema(const std::string& component,
@@ -293,8 +347,8 @@ Result<LogSlice> HubStore::ReadLog(uint64_t from, const std::vector<Kind>& kinds
   }
   LLS_ASSIGN_OR_RETURN(
       db::Statement select,
-      db_.Prepare("SELECT l.hub_seq, l.envelope, m.organisation FROM log l "
-                  "JOIN members m ON m.id = l.member_id "
+      db_.Prepare("SELECT l.hub_seq, l.envelope, COALESCE(m.organisation, '') FROM log l "
+                  "LEFT JOIN members m ON m.id = l.member_id "
                   "WHERE l.hub_seq >= ? AND l.hub_seq < ? AND l.kind IN (" + in + ") "
                   "ORDER BY l.hub_seq LIMIT ?"));
   select.Bind(1, static_cast<int64_t>(from))

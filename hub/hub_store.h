@@ -106,6 +106,17 @@ class HubStore {
   // whole batch back.
   Result<std::vector<uint64_t>> AppendBatch(const std::vector<LogRecord>& records,
                                             const std::vector<StateApplier*>& appliers = {});
+  // For a state applier, inside AppendBatch's transaction only (kInternal otherwise): appends
+  // a message the hub authored and signed itself (e.g. a relay on approval, hub/curation.h),
+  // with member_id NULL — it arrived on no member's connection. The caller gives it a fresh
+  // message id and the hub's next signer sequence; a clash with either fails (and rolls the
+  // batch back) rather than break the log's uniqueness. Other appliers do not see it.
+  // Returns its hub sequence.
+  Result<uint64_t> AppendAuthored(const Envelope& envelope, const Bytes& encoded,
+                                  int64_t received_at_ms);
+  // The messages AppendAuthored added during the last AppendBatch, if it committed (empty
+  // otherwise): the subscriptions wake parked requests with them too.
+  const std::vector<Appended>& authored() const { return authored_; }
 
   // Brings a component's own tables up to date: applies migrations[i] for every i at or above
   // the version recorded for `component`, each in its own transaction.
@@ -116,7 +127,7 @@ class HubStore {
   db::Database& database() { return db_; }
 
   // Entries with hub_seq >= from (0 reads as 1) whose kind is in `kinds`, ascending, each with
-  // the organisation of the member who sent it. Stops after `max_entries`, before the entry
+  // the organisation of the member who sent it ("" for a message the hub authored itself). Stops after `max_entries`, before the entry
   // that would take the envelopes past `max_bytes` (the first entry is always included), or
   // after scanning `scan_limit` sequences, so one call's cost is bounded whatever the history.
   // next_seq: every entry below it that matches `kinds` has been returned (now or before).
@@ -135,7 +146,10 @@ class HubStore {
 
  private:
   explicit HubStore(db::Database db) : db_(std::move(db)) {}
+  Result<std::vector<uint64_t>> AppendBatchOnce(const std::vector<LogRecord>& records,
+                                                const std::vector<StateApplier*>& appliers);
   db::Database db_;
+  std::vector<Appended> authored_;  // see authored()
 };
 
 }  // namespace lls::hub

@@ -5,6 +5,7 @@
 
 #include "crypto/crypto.h"
 #include "exchange/log.h"
+#include "hub/curation.h"
 
 namespace lls::hub {
 
@@ -128,6 +129,15 @@ std::variant<Ingest::Accepted, Nack, Ack> Ingest::Validate(const transport::Inbo
                   "measure code '" + unknown + "' is not in this hub's catalogue (version " +
                       std::to_string(catalogue_.version) + ")");
   }
+  if (const auto* curation = std::get_if<lls::Curation>(&*body); curation && curation_) {
+    auto refusal = curation_->Check(*accepted.member, *curation);
+    if (!refusal.ok()) {
+      return Refuse(frame, e.message_id, NackCode::kInternal, refusal.status().message());
+    }
+    if (refusal->has_value()) {
+      return Refuse(frame, e.message_id, (*refusal)->code, std::move((*refusal)->text));
+    }
+  }
   if (const Retraction* retraction = std::get_if<Retraction>(&*body)) {
     accepted.retraction_target = retraction->target;
   }
@@ -230,6 +240,9 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
                                 "could not store the message now (" + seqs.status().message() +
                                     "); it was not acknowledged, resend later");
     }
+  }
+  if (seqs.ok()) {  // messages the appliers authored (relays on approval) wake readers too
+    appended_.insert(appended_.end(), store_.authored().begin(), store_.authored().end());
   }
   for (auto [i, p] : batch_dups) {
     const MessageId& id = pending[p].envelope.message_id;

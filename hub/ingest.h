@@ -11,7 +11,8 @@
 //   stored twice; the id on different content is a replay) -> role may send the kind
 //   (wrong-role) -> createdAt within the window (stale) -> Body decode (malformed,
 //   unsupported-kind) and kind agreement (kind-mismatch) -> measure codes in the catalogue
-//   (unknown-measure) -> retraction of own message
+//   (unknown-measure) -> a curation the hub can apply (LearningCuration::Check: malformed,
+//   unknown-target, wrong-role for another LLS's item) -> retraction of own message
 //   (not-owner) -> per-signer sequence already used, across connections and restarts, or
 //   the id or sequence repeated within the batch (replay).
 // Acks are produced only after the batch's COMMIT; if the commit fails, the batch is Nacked
@@ -56,6 +57,8 @@ struct OutboundReply {
   Reply reply;
 };
 
+class LearningCuration;  // hub/curation.h
+
 class Ingest {
  public:
   // `catalogue` (the measures this hub accepts) must outlive the Ingest.
@@ -66,6 +69,9 @@ class Ingest {
   // Adds a state applier (hub/state_applier.h), called for every stored message inside the
   // batch's transaction. Not owned: it must outlive the Ingest.
   void AddApplier(StateApplier* applier) { appliers_.push_back(applier); }
+  // Curations are checked against the learning items (hub/curation.h) before they are stored.
+  // Not owned: it must outlive the Ingest. Without one, curations are stored unchecked.
+  void SetCuration(LearningCuration* curation) { curation_ = curation; }
 
   std::vector<OutboundReply> Handle(const std::vector<transport::InboundFrame>& frames);
 
@@ -102,6 +108,7 @@ class Ingest {
   IngestCounters counters_;
   std::vector<Appended> appended_;
   std::vector<StateApplier*> appliers_;
+  LearningCuration* curation_ = nullptr;
 };
 
 }  // namespace lls::hub

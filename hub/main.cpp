@@ -41,6 +41,12 @@ int main(int argc, char** argv) {
   auto* history_cmd = members->add_subcommand("history", "who enrolled and revoked whom, when");
   history_cmd->add_flag("--json", json, "stable JSON output");
 
+  std::string measure;
+  auto* aggregates_cmd = app.add_subcommand(
+      "aggregates", "aggregates per (LLS, measure, month) from trusts' summaries");
+  aggregates_cmd->add_option("--measure", measure, "only this measure code");
+  aggregates_cmd->add_flag("--json", json, "stable JSON output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -55,6 +61,7 @@ int main(int argc, char** argv) {
   if (*status) return lls::hub::ShowStatus(config, json);
   if (*enrol_cmd) return lls::hub::EnrolMember(config, enrol, json);
   if (*revoke_cmd) return lls::hub::RevokeMember(config, name, reason, actor, json);
+  if (*aggregates_cmd) return lls::hub::ShowAggregates(config, measure, json);
   if (*list_cmd) return lls::hub::ListMembers(config, json);
   if (*history_cmd) return lls::hub::MemberHistory(config, json);
   return 2;

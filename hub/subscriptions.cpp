@@ -23,7 +23,7 @@ std::vector<Kind> ReadableKinds(const Member& reader, const SubscribeOptions& op
 
 }  // namespace
 
-bool MayRead(const Member& reader, Kind kind, const SubscribeOptions& options) {
+bool MayRead(const Member& reader, Kind kind, const SubscribeOptions& /*options*/) {
   if (!reader.active()) return false;
   switch (kind) {
     case Kind::kProjectSummary:
@@ -33,10 +33,9 @@ bool MayRead(const Member& reader, Kind kind, const SubscribeOptions& options) {
     case Kind::kBulletin:
     case Kind::kRelay:
       return true;
-    case Kind::kLearningItem:
-      // Until curation exists, learning is readable only where the LLS chose auto-approval.
-      return options.learning_readable;
-    case Kind::kCuration:  // the facilitators' working decisions stay at the hub
+    case Kind::kLearningItem:  // pending items and the decisions on them: the curators' queue
+    case Kind::kCuration:
+      return reader.role == Role::kFacilitator;
     case Kind::kUnknown:
       return false;
   }

@@ -9,8 +9,9 @@
 // never stalls the hub, and because it asks by sequence and every entry carries its hubSeq, it
 // cannot miss a message silently (nextSeq and headSeq tell it where it stands).
 //
-// What a member may read is MayRead(): a first cut until curation (issue 4) — everything
-// except curation decisions, and learning items only with [curation] auto_approve.
+// What a member may read is MayRead(), by role and kind (docs/protocol.md 12.4): facilitators
+// read everything; other members read learning only once approved, as the hub's relays
+// (hub/curation.h), and never curation decisions.
 //
 // Not thread-safe: runs on the hub thread. Store and directory must outlive it. Times are
 // milliseconds of a monotonic clock, passed in, so tests control them.
@@ -30,7 +31,6 @@
 namespace lls::hub {
 
 struct SubscribeOptions {
-  bool learning_readable = false;   // hub.toml [curation] auto_approve
   uint32_t max_messages = 1000;     // entries per batch, whatever the request asks
   size_t max_batch_bytes = 1 << 20; // envelope bytes per batch (one entry always fits)
   uint32_t max_wait_ms = 30000;     // longest long-poll
@@ -40,10 +40,10 @@ struct SubscribeOptions {
   size_t max_request_bytes = 1024;  // a request is 4 words; anything larger is refused too-large
 };
 
-// Whether `reader` may receive messages of `kind` from this hub. First cut (documented in
-// docs/protocol.md 12.4): summaries, aggregates, retractions, bulletins, measure catalogues and
-// relays from everyone; learning items only when learning is readable (auto-approval); never
-// curation decisions.
+// Whether `reader` may receive messages of `kind` from this hub (docs/protocol.md 12.4):
+// summaries, aggregates, retractions, bulletins, measure catalogues and relays, everyone;
+// learning items (pending ones too) and curation decisions, facilitators only. Everyone else
+// reads a learning item once it is approved, as the relay the hub appends then.
 bool MayRead(const Member& reader, Kind kind, const SubscribeOptions& options);
 
 // A reply for the subscribe socket.

@@ -363,6 +363,22 @@ int Retract(const std::filesystem::path& config_path, const std::string& id,
 namespace {
 
 // One line saying what a received message is about.
+// A learning item the hub relayed on approval (hub/curation.h): the author's envelope inside
+// the relay, decoded and its own signature verified; nullopt for anything else.
+struct Relayed {
+  Envelope envelope;
+  LearningItem item;
+};
+std::optional<Relayed> RelayedLearning(const Relay& relay) {
+  DecodeLimits limits;
+  limits.max_frame_bytes = kMaxEntryBytes;
+  WireResult<Envelope> e = DecodeEnvelope(relay.original, limits);
+  if (!e.ok() || e->kind != Kind::kLearningItem || !crypto::Verify(*e)) return std::nullopt;
+  WireResult<Body> b = DecodeBody(e->body, limits);
+  if (!b.ok() || !std::holds_alternative<LearningItem>(*b)) return std::nullopt;
+  return Relayed{std::move(e).value(), std::get<LearningItem>(std::move(b).value())};
+}
+
 std::string Headline(const Body& body) {
   struct Visitor {
     std::string operator()(const ProjectSummary& s) const {
@@ -390,6 +406,10 @@ std::string Headline(const Body& body) {
     }
     std::string operator()(const Bulletin& b) const { return b.title; }
     std::string operator()(const Relay& r) const {
+      if (auto relayed = RelayedLearning(r)) {
+        return "approved learning from " + relayed->item.organisation + ": " +
+               relayed->item.title + " (" + LearningKindName(relayed->item.kind) + ")";
+      }
       return "relay of " + std::to_string(r.original.size()) + " bytes";
     }
   };
@@ -440,25 +460,39 @@ Status ExportLearning(const std::vector<Received>& messages, const std::string& 
   *exported = 0;
   if (format == "markdown") text = "# Learning received through the LLS hub\n";
   for (const Received& m : messages) {
-    const auto* item = std::get_if<LearningItem>(&m.body);
+    // Approved learning arrives as the hub's relay of the author's envelope.
+    std::optional<Relayed> relayed;
+    if (const auto* relay = std::get_if<Relay>(&m.body)) relayed = RelayedLearning(*relay);
+    const auto* item = relayed ? &relayed->item : std::get_if<LearningItem>(&m.body);
     if (item == nullptr) continue;
     ++*exported;
+    const std::string from = relayed ? item->organisation : m.record.organisation;
+    const MessageId& id = relayed ? relayed->envelope.message_id : m.record.message_id;
+    const int64_t created = relayed ? relayed->envelope.created_at_ms : m.record.created_at_ms;
     if (format == "json") {
       json j = ReceivedJson(m);
       j.erase("summary");
+      if (relayed) {
+        j["kind"] = KindName(Kind::kLearningItem);
+        j["from"] = from;
+        j["message_id"] = crypto::ToHex(id);
+        j["signer"] = crypto::ToHex(relayed->envelope.signer);
+        j["created_at"] = FormatTimeMs(created);
+        j["body"] = BodyToJson(*item);
+        j["relayed_by_hub"] = crypto::ToHex(m.record.message_id);
+      }
       items.push_back(j);
       continue;
     }
     std::string tags;
     for (const std::string& t : item->tags) tags += (tags.empty() ? "" : ", ") + t;
     text += "\n## " + item->title + "\n\n";
-    text += "- From: " + m.record.organisation + " (hub sequence " +
-            std::to_string(m.record.hub_seq) + ", message " + crypto::ToHex(m.record.message_id) +
-            ")\n";
+    text += "- From: " + from + " (hub sequence " + std::to_string(m.record.hub_seq) +
+            ", message " + crypto::ToHex(id) + ")\n";
     text += std::string("- Kind: ") + LearningKindName(item->kind) + "; area: " +
             AreaName(item->area) + "; scope: " + ScopeName(item->scope) + "\n";
     if (!tags.empty()) text += "- Tags: " + tags + "\n";
-    text += "- Created: " + FormatTimeMs(m.record.created_at_ms) + "\n\n" + item->text + "\n";
+    text += "- Created: " + FormatTimeMs(created) + "\n\n" + item->text + "\n";
   }
   if (format == "json") text = items.dump(2) + "\n";
   std::ofstream file(out, std::ios::trunc | std::ios::binary);

@@ -28,7 +28,7 @@ using codec_internal::EnumFromWire;
 using codec_internal::EnumToWire;
 using codec_internal::TextOf;
 
-static_assert(static_cast<uint16_t>(wire::NackCode::UNSUPPORTED_KIND) == kMaxNackCode);
+static_assert(static_cast<uint16_t>(wire::NackCode::UNKNOWN_TARGET) == kMaxNackCode);
 static_assert(static_cast<uint16_t>(wire::Kind::RELAY) == kMaxKind);
 static_assert(wire::PROTOCOL_VERSION == kProtocolVersion);
 
@@ -206,7 +206,7 @@ WireResult<Reply> ReplyFromWire(wire::Reply::Reader r) {
       auto in = r.getNack();
       Nack nack;
       cx.FixedOrEmpty(in.getMessageId(), nack.message_id, "Nack.messageId");
-      nack.code = EnumFromWire(in.getCode(), NackCode::kUnsupportedKind);
+      nack.code = EnumFromWire(in.getCode(), NackCode::kUnknownTarget);
       nack.text = cx.Text(in.getText(), "Nack.text");
       reply = std::move(nack);
       break;
@@ -268,7 +268,7 @@ WireResult<SubscribeReply> SubscribeReplyFromWire(wire::SubscribeReply::Reader r
     case wire::SubscribeReply::ERROR: {
       auto in = r.getError();
       SubscribeError error;
-      error.code = EnumFromWire(in.getCode(), NackCode::kUnsupportedKind);
+      error.code = EnumFromWire(in.getCode(), NackCode::kUnknownTarget);
       error.text = cx.Text(in.getText(), "SubscribeError.text");
       reply = std::move(error);
       break;

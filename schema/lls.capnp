@@ -209,6 +209,7 @@ enum NackCode {
   kindMismatch @12;      # Envelope.kind differs from the Body union's member
   internal @13;          # the hub could not store it now; retry later (transient)
   unsupportedKind @14;   # a kind this hub does not accept yet
+  unknownTarget @15;     # a curation whose target is not a current learning item in this hub
 }
 
 struct Ack {

@@ -110,6 +110,7 @@ const char* NackCodeName(NackCode code) {
     case NackCode::kKindMismatch: return "kind-mismatch";
     case NackCode::kInternal: return "internal";
     case NackCode::kUnsupportedKind: return "unsupported-kind";
+    case NackCode::kUnknownTarget: return "unknown-target";
   }
   return "unknown";
 }

@@ -202,8 +202,9 @@ enum class NackCode : uint16_t {
   kKindMismatch = 12,
   kInternal = 13,
   kUnsupportedKind = 14,
+  kUnknownTarget = 15,
 };
-inline constexpr uint16_t kMaxNackCode = 14;
+inline constexpr uint16_t kMaxNackCode = 15;
 const char* NackCodeName(NackCode code);  // "malformed", "too-large", ...
 // True when resending the same message later may succeed (only kInternal).
 bool NackIsTransient(NackCode code);

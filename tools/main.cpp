@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "crypto/crypto.h"
+#include "tools/curate_cli.h"
 #include "tools/scrub_cli.h"
 #include "tools/subscribe_cli.h"
 #include "tools/tools_cli.h"
@@ -38,6 +39,34 @@ int main(int argc, char** argv) {
       "--count", subscribe_count, "exit after N messages, waiting for new ones as needed")
       ->check(CLI::Range(uint64_t{1}, UINT64_MAX));
 
+  lls::tools::CurateArgs curate_args;
+  std::string curate_config;
+  auto* curate = app.add_subcommand(
+      "curate", "a facilitator's learning queue: list, approve, reject, feature, tag");
+  curate->add_option("--config", curate_config, "the facilitator's configuration (node.toml)")
+      ->required();
+  curate->require_subcommand(1);
+  auto* curate_list = curate->add_subcommand("list", "list learning items and their state");
+  curate_list->add_option("--state", curate_args.state,
+                          "pending (default) | approved | rejected | withdrawn | all");
+  curate_list->add_flag("--json", curate_args.json, "a JSON array of items");
+  auto id_option = [&](CLI::App* cmd) {
+    cmd->add_option("ID", curate_args.id,
+                    "the item's message id (hex; a unique prefix of 8+ digits)")->required();
+  };
+  auto* curate_approve = curate->add_subcommand("approve", "approve an item: it is redistributed");
+  id_option(curate_approve);
+  auto* curate_reject = curate->add_subcommand("reject", "reject an item, with a reason");
+  id_option(curate_reject);
+  curate_reject->add_option("--reason", curate_args.reason, "why (shown to curators)")->required();
+  auto* curate_feature = curate->add_subcommand("feature", "feature an item (approves it too)");
+  id_option(curate_feature);
+  auto* curate_tag = curate->add_subcommand("tag", "add curator tags to an item");
+  id_option(curate_tag);
+  curate_tag->add_option("--tags", curate_args.tags, "comma-separated tags")
+      ->required()
+      ->delimiter(',');
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -54,6 +83,11 @@ int main(int argc, char** argv) {
     std::optional<uint64_t> count;
     if (*count_opt) count = subscribe_count;
     return lls::tools::Subscribe(subscribe_config, subscribe_from, count);
+  }
+  if (*curate) {
+    curate_args.config = curate_config;
+    for (CLI::App* sub : curate->get_subcommands()) curate_args.command = sub->get_name();
+    return lls::tools::Curate(curate_args);
   }
   if (*scrub) return lls::tools::Scrub({scrub_files.begin(), scrub_files.end()}, scrub_json);
   return 2;

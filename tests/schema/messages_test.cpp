@@ -100,6 +100,7 @@ TEST_CASE("every nack code has its own name", "[messages]") {
   CHECK(std::string(NackCodeName(NackCode::kKindMismatch)) == "kind-mismatch");
   CHECK(std::string(NackCodeName(NackCode::kInternal)) == "internal");
   CHECK(std::string(NackCodeName(NackCode::kUnsupportedKind)) == "unsupported-kind");
+  CHECK(std::string(NackCodeName(NackCode::kUnknownTarget)) == "unknown-target");
   CHECK(std::string(NackCodeName(NackCode::kUnspecified)) == "unspecified");
 }
 

@@ -1,0 +1,369 @@
+#include "hub/aggregates.h"
+
+#include <map>
+#include <set>
+#include <span>
+#include <utility>
+
+#include "schema/codec.h"
+
+namespace lls::hub {
+
+namespace {
+
+// agg_projects: the current summary of each (member, project); a retracted project has no row.
+// agg_points:   that summary's points, one row per (member, project, measure, period).
+//               agg_points_figure finds a trust's figure for (measure, period) — the point with
+//               the highest hub_seq — in one index probe, whatever the history.
+// agg_cells:    the aggregates. Maintained by subtract/add of each trust's figure rather than
+//               recomputed: recomputing a cell would read every trust of the LLS that reports
+//               it, while a delta costs one upsert however many trusts contribute. A cell with
+//               no contribution left (no trust, no suppressed cell) is deleted.
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE agg_projects (
+  member_id INTEGER NOT NULL,
+  project_id TEXT NOT NULL,
+  lls TEXT NOT NULL,
+  hub_seq INTEGER NOT NULL,
+  message_id BLOB NOT NULL,
+  PRIMARY KEY (member_id, project_id)
+);
+CREATE UNIQUE INDEX agg_projects_message ON agg_projects (message_id);
+CREATE TABLE agg_points (
+  member_id INTEGER NOT NULL,
+  project_id TEXT NOT NULL,
+  measure TEXT NOT NULL,
+  period TEXT NOT NULL,
+  numerator INTEGER NOT NULL,
+  denominator INTEGER NOT NULL,
+  numerator_suppressed INTEGER NOT NULL,
+  denominator_suppressed INTEGER NOT NULL,
+  hub_seq INTEGER NOT NULL,
+  PRIMARY KEY (member_id, project_id, measure, period)
+);
+CREATE INDEX agg_points_figure ON agg_points (member_id, measure, period, hub_seq);
+CREATE TABLE agg_cells (
+  lls TEXT NOT NULL,
+  measure TEXT NOT NULL,
+  period TEXT NOT NULL,
+  trusts INTEGER NOT NULL,
+  numerator INTEGER NOT NULL,
+  denominator INTEGER NOT NULL,
+  suppressed_cells INTEGER NOT NULL,
+  PRIMARY KEY (lls, measure, period)
+);
+-- A row here: the summaries and retractions already in the log are still to be replayed
+-- (a hub.db older than this component). Deleted in the replay's own transaction.
+CREATE TABLE agg_backfill (pending INTEGER NOT NULL);
+INSERT INTO agg_backfill (pending) VALUES (1);
+)sql";
+
+using Key = std::pair<std::string, std::string>;  // (measure, period)
+
+// A trust's figure for one (measure, period): what it contributes to the cell.
+struct Figure {
+  int64_t numerator = 0;
+  int64_t denominator = 0;
+  bool suppressed = false;
+  bool operator==(const Figure&) const = default;
+};
+
+struct Delta {
+  int64_t trusts = 0, numerator = 0, denominator = 0, suppressed_cells = 0;
+  void Add(const std::optional<Figure>& f, int sign) {
+    if (!f) return;
+    if (f->suppressed) {
+      suppressed_cells += sign;
+    } else {
+      trusts += sign;
+      numerator += sign * f->numerator;
+      denominator += sign * f->denominator;
+    }
+  }
+};
+
+std::span<const uint8_t> Span(const MessageId& id) { return {id.data(), id.size()}; }
+
+class Maintainer {
+ public:
+  Maintainer(db::Database& db, uint64_t& rows) : db_(db), rows_(rows) {}
+
+  // Makes `summary` (or, when null, nothing) the current summary of (member, project).
+  Status Replace(const Member& member, const std::string& project, uint64_t hub_seq,
+                 const MessageId& message_id, const ProjectSummary* summary) {
+    std::set<Key> keys;
+    LLS_ASSIGN_OR_RETURN(db::Statement old_points,
+                         db_.Prepare("SELECT measure, period FROM agg_points "
+                                     "WHERE member_id = ? AND project_id = ?"));
+    old_points.Bind(1, member.id).Bind(2, project);
+    for (;;) {
+      LLS_ASSIGN_OR_RETURN(bool row, old_points.Step());
+      if (!row) break;
+      ++rows_;
+      keys.emplace(old_points.ColumnText(0), old_points.ColumnText(1));
+    }
+    // A summary naming the same (measure, period) twice: the last occurrence stands.
+    std::map<Key, MeasurePoint> fresh;
+    if (summary != nullptr) {
+      for (const MeasureSeries& series : summary->measures) {
+        for (const MeasurePoint& p : series.points) fresh[{series.measure_code, p.period}] = p;
+      }
+      for (const auto& [key, point] : fresh) keys.insert(key);
+    }
+
+    std::map<Key, std::optional<Figure>> before;
+    for (const Key& key : keys) {
+      LLS_ASSIGN_OR_RETURN(before[key], FigureOf(member.id, key));
+    }
+
+    LLS_ASSIGN_OR_RETURN(
+        db::Statement remove,
+        db_.Prepare("DELETE FROM agg_points WHERE member_id = ? AND project_id = ?"));
+    remove.Bind(1, member.id).Bind(2, project);
+    LLS_RETURN_IF_ERROR(remove.Run());
+    if (summary == nullptr) {
+      LLS_ASSIGN_OR_RETURN(db::Statement drop,
+                           db_.Prepare("DELETE FROM agg_projects WHERE member_id = ? AND "
+                                       "project_id = ?"));
+      drop.Bind(1, member.id).Bind(2, project);
+      LLS_RETURN_IF_ERROR(drop.Run());
+    } else {
+      LLS_RETURN_IF_ERROR(StoreSummary(member, project, hub_seq, message_id, fresh));
+    }
+    ++rows_;
+
+    for (const Key& key : keys) {
+      LLS_ASSIGN_OR_RETURN(std::optional<Figure> after, FigureOf(member.id, key));
+      if (after == before[key]) continue;
+      Delta delta;
+      delta.Add(before[key], -1);
+      delta.Add(after, +1);
+      LLS_RETURN_IF_ERROR(AdjustCell(member.lls, key, delta));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Status StoreSummary(const Member& member, const std::string& project, uint64_t hub_seq,
+                      const MessageId& message_id, const std::map<Key, MeasurePoint>& points) {
+    LLS_ASSIGN_OR_RETURN(
+        db::Statement upsert,
+        db_.Prepare("INSERT INTO agg_projects (member_id, project_id, lls, hub_seq, message_id) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (member_id, project_id) DO UPDATE SET "
+                    "lls = excluded.lls, hub_seq = excluded.hub_seq, "
+                    "message_id = excluded.message_id"));
+    upsert.Bind(1, member.id)
+        .Bind(2, project)
+        .Bind(3, member.lls)
+        .Bind(4, static_cast<int64_t>(hub_seq))
+        .Bind(5, Span(message_id));
+    LLS_RETURN_IF_ERROR(upsert.Run());
+    LLS_ASSIGN_OR_RETURN(
+        db::Statement insert,
+        db_.Prepare("INSERT INTO agg_points (member_id, project_id, measure, period, numerator, "
+                    "denominator, numerator_suppressed, denominator_suppressed, hub_seq) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    for (const auto& [key, p] : points) {
+      insert.Bind(1, member.id)
+          .Bind(2, project)
+          .Bind(3, key.first)
+          .Bind(4, key.second)
+          .Bind(5, static_cast<int64_t>(p.numerator))
+          .Bind(6, static_cast<int64_t>(p.denominator))
+          .Bind(7, int64_t{p.numerator_suppressed})
+          .Bind(8, int64_t{p.denominator_suppressed})
+          .Bind(9, static_cast<int64_t>(hub_seq));
+      LLS_RETURN_IF_ERROR(insert.Run());
+      insert.Reset();
+      ++rows_;
+    }
+    return Status::Ok();
+  }
+
+  // The trust's figure: its point from the most recently stored summary that holds the key.
+  Result<std::optional<Figure>> FigureOf(int64_t member_id, const Key& key) {
+    LLS_ASSIGN_OR_RETURN(
+        db::Statement select,
+        db_.Prepare("SELECT numerator, denominator, numerator_suppressed, "
+                    "denominator_suppressed FROM agg_points WHERE member_id = ? AND measure = ? "
+                    "AND period = ? ORDER BY hub_seq DESC LIMIT 1"));
+    select.Bind(1, member_id).Bind(2, key.first).Bind(3, key.second);
+    LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+    ++rows_;
+    if (!row) return std::optional<Figure>();
+    Figure f;
+    f.suppressed = select.ColumnInt(2) != 0 || select.ColumnInt(3) != 0;
+    if (!f.suppressed) {  // a suppressed point's counts are placeholders, never summed
+      f.numerator = select.ColumnInt(0);
+      f.denominator = select.ColumnInt(1);
+    }
+    return std::optional<Figure>(f);
+  }
+
+  Status AdjustCell(const std::string& lls, const Key& key, const Delta& d) {
+    LLS_ASSIGN_OR_RETURN(
+        db::Statement upsert,
+        db_.Prepare("INSERT INTO agg_cells (lls, measure, period, trusts, numerator, "
+                    "denominator, suppressed_cells) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (lls, measure, period) DO UPDATE SET "
+                    "trusts = trusts + excluded.trusts, "
+                    "numerator = numerator + excluded.numerator, "
+                    "denominator = denominator + excluded.denominator, "
+                    "suppressed_cells = suppressed_cells + excluded.suppressed_cells"));
+    upsert.Bind(1, lls)
+        .Bind(2, key.first)
+        .Bind(3, key.second)
+        .Bind(4, d.trusts)
+        .Bind(5, d.numerator)
+        .Bind(6, d.denominator)
+        .Bind(7, d.suppressed_cells);
+    LLS_RETURN_IF_ERROR(upsert.Run());
+    LLS_ASSIGN_OR_RETURN(
+        db::Statement prune,
+        db_.Prepare("DELETE FROM agg_cells WHERE lls = ? AND measure = ? AND period = ? AND "
+                    "trusts <= 0 AND suppressed_cells <= 0"));
+    prune.Bind(1, lls).Bind(2, key.first).Bind(3, key.second);
+    LLS_RETURN_IF_ERROR(prune.Run());
+    ++rows_;
+    return Status::Ok();
+  }
+
+  db::Database& db_;
+  uint64_t& rows_;
+};
+
+Result<bool> HasTables(db::Database& db) {
+  LLS_ASSIGN_OR_RETURN(db::Statement select,
+                       db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                  "name = 'agg_cells'"));
+  return select.Step();
+}
+
+Result<std::vector<AggregateRow>> ReadRows(db::Database& db, const std::string& sql,
+                                           const std::optional<std::string>& measure) {
+  std::vector<AggregateRow> rows;
+  LLS_ASSIGN_OR_RETURN(db::Statement select, db.Prepare(sql));
+  if (measure) select.Bind(1, *measure);
+  for (;;) {
+    LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    rows.push_back({select.ColumnText(0), select.ColumnText(1), select.ColumnText(2),
+                    select.ColumnInt(3), select.ColumnInt(4), select.ColumnInt(5),
+                    select.ColumnInt(6)});
+  }
+  return rows;
+}
+
+}  // namespace
+
+Status Aggregates::RegisterSchema(HubStore& store) {
+  LLS_RETURN_IF_ERROR(store.RegisterSchema("aggregates", {kSchemaV1}));
+  return Backfill(store);
+}
+
+// Reads the whole log once, when the component is new to a hub.db that already has history.
+Status Aggregates::Backfill(HubStore& store) {
+  db::Database& db = store.database();
+  LLS_ASSIGN_OR_RETURN(db::Statement pending, db.Prepare("SELECT 1 FROM agg_backfill"));
+  LLS_ASSIGN_OR_RETURN(bool todo, pending.Step());
+  if (!todo) return Status::Ok();
+  LLS_ASSIGN_OR_RETURN(std::vector<Member> members, store.Members());
+  std::map<int64_t, const Member*> by_id;
+  for (const Member& m : members) by_id[m.id] = &m;
+  LLS_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(db));
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement select,
+      db.Prepare("SELECT hub_seq, member_id, envelope, received_at FROM log WHERE kind IN (" +
+                 std::to_string(static_cast<int>(Kind::kProjectSummary)) + ", " +
+                 std::to_string(static_cast<int>(Kind::kRetraction)) + ") ORDER BY hub_seq"));
+  Aggregates applier;
+  for (;;) {
+    LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    const auto hub_seq = static_cast<uint64_t>(select.ColumnInt(0));
+    auto member = by_id.find(select.ColumnInt(1));
+    Bytes bytes = select.ColumnBlob(2);
+    auto envelope = DecodeEnvelope(bytes);
+    auto body = envelope.ok() ? DecodeBody(envelope->body) : envelope.error();
+    if (member == by_id.end() || !body.ok()) {
+      return Status(Code::kCorrupt, "hub.db log entry " + std::to_string(hub_seq) +
+                                        " cannot be replayed into the aggregates");
+    }
+    AppliedMessage message{hub_seq, *envelope, *body, *member->second, select.ColumnInt(3)};
+    LLS_RETURN_IF_ERROR(applier.Apply(db, message));
+  }
+  LLS_RETURN_IF_ERROR(db.Exec("DELETE FROM agg_backfill"));
+  return tx.Commit();
+}
+
+Status Aggregates::Apply(db::Database& db, const AppliedMessage& message) {
+  rows_touched_ = 0;
+  Maintainer maintainer(db, rows_touched_);
+  if (const auto* summary = std::get_if<ProjectSummary>(&message.body)) {
+    return maintainer.Replace(message.member, summary->project_id, message.hub_seq,
+                              message.envelope.message_id, summary);
+  }
+  if (const auto* retraction = std::get_if<Retraction>(&message.body)) {
+    // Only the current summary of a project has figures here; any other target (an older,
+    // replaced summary, a learning item, a message of another member) changes nothing.
+    LLS_ASSIGN_OR_RETURN(db::Statement select,
+                         db.Prepare("SELECT member_id, project_id FROM agg_projects "
+                                    "WHERE message_id = ?"));
+    select.Bind(1, Span(retraction->target));
+    LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+    ++rows_touched_;
+    if (!row || select.ColumnInt(0) != message.member.id) return Status::Ok();
+    return maintainer.Replace(message.member, select.ColumnText(1), message.hub_seq,
+                              retraction->target, nullptr);
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<AggregateRow>> ReadAggregates(db::Database& db,
+                                                 const std::optional<std::string>& measure) {
+  LLS_ASSIGN_OR_RETURN(bool tables, HasTables(db));
+  if (!tables) return std::vector<AggregateRow>();
+  return ReadRows(db,
+                  std::string("SELECT lls, measure, period, trusts, numerator, denominator, "
+                              "suppressed_cells FROM agg_cells ") +
+                      (measure ? "WHERE measure = ? " : "") + "ORDER BY lls, measure, period",
+                  measure);
+}
+
+Result<AggregateCounts> CountAggregates(db::Database& db) {
+  AggregateCounts counts;
+  LLS_ASSIGN_OR_RETURN(bool tables, HasTables(db));
+  if (!tables) return counts;
+  LLS_ASSIGN_OR_RETURN(db::Statement select, db.Prepare("SELECT (SELECT COUNT(*) FROM agg_cells), "
+                                                        "(SELECT COUNT(*) FROM agg_projects)"));
+  LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+  if (row) {
+    counts.rows = select.ColumnInt(0);
+    counts.projects = select.ColumnInt(1);
+  }
+  return counts;
+}
+
+Result<std::vector<AggregateRow>> RecomputeAggregates(db::Database& db) {
+  LLS_ASSIGN_OR_RETURN(bool tables, HasTables(db));
+  if (!tables) return std::vector<AggregateRow>();
+  // Each trust's figure per (measure, period): the point with the highest hub_seq.
+  return ReadRows(db, R"sql(
+    WITH ranked AS (
+      SELECT pr.lls, pt.member_id, pt.measure, pt.period, pt.numerator, pt.denominator,
+             (pt.numerator_suppressed OR pt.denominator_suppressed) AS suppressed,
+             ROW_NUMBER() OVER (PARTITION BY pt.member_id, pt.measure, pt.period
+                                ORDER BY pt.hub_seq DESC) AS rank
+      FROM agg_points pt JOIN agg_projects pr
+        ON pr.member_id = pt.member_id AND pr.project_id = pt.project_id)
+    SELECT lls, measure, period,
+           SUM(CASE WHEN suppressed THEN 0 ELSE 1 END),
+           SUM(CASE WHEN suppressed THEN 0 ELSE numerator END),
+           SUM(CASE WHEN suppressed THEN 0 ELSE denominator END),
+           SUM(CASE WHEN suppressed THEN 1 ELSE 0 END)
+    FROM ranked WHERE rank = 1
+    GROUP BY lls, measure, period ORDER BY lls, measure, period)sql",
+                  std::nullopt);
+}
+
+}  // namespace lls::hub

@@ -1,0 +1,82 @@
+// Aggregates: the hub's materialised view of trusts' measures — the latest summary of each
+// (member, project), and per (LLS, measure, month) the contributing trusts, numerator and
+// denominator sums and suppressed cells. A StateApplier (hub/state_applier.h): it follows
+// the log inside the log's own transaction, so the view and the log commit together.
+//
+// The rules (docs/hub.md "Aggregates"):
+//  - Replacement: a ProjectSummary replaces the previous summary of the same (member,
+//    project_id) entirely; points it no longer carries are gone.
+//  - Retraction: a Retraction whose target is the CURRENT summary of a project removes that
+//    project (all its points). A retraction of an older, already-replaced summary changes
+//    nothing: its figures were already gone. Retractions of other kinds are ignored here.
+//  - Per-trust figure: when one trust reports the same (measure, month) in several projects,
+//    its figure is the point from the most recently stored (highest hub_seq) summary that
+//    holds it; a trust counts at most once per (measure, month).
+//  - Suppression: a trust-month whose numerator or denominator was suppressed is left out of
+//    the sums and of the contributing trusts, and counted in suppressed_cells. A rate is only
+//    ever computed from sums of unsuppressed points.
+//  - The LLS of a trust is its Member.lls (fixed at enrolment).
+//
+// Cost: one message touches O(points it carries + points of the summary it replaces) rows,
+// each through an index; nothing scans the history (see rows_touched()).
+//
+// Not thread-safe: runs on the hub thread, like every applier. Read functions below may be
+// used by other processes (the `lls-hub aggregates` command) on their own connection.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exchange/sqlite.h"
+#include "hub/hub_store.h"
+#include "hub/state_applier.h"
+#include "schema/status.h"
+
+namespace lls::hub {
+
+struct AggregateRow {
+  std::string lls;
+  std::string measure;
+  std::string period;  // YYYY-MM
+  int64_t trusts = 0;  // distinct trusts with an unsuppressed point
+  int64_t numerator = 0;
+  int64_t denominator = 0;
+  int64_t suppressed_cells = 0;  // trust-months left out because a count was suppressed
+  bool operator==(const AggregateRow&) const = default;
+};
+
+struct AggregateCounts {
+  int64_t rows = 0;      // (lls, measure, period) rows
+  int64_t projects = 0;  // current (not retracted) project summaries
+};
+
+class Aggregates final : public StateApplier {
+ public:
+  // Creates or migrates the component's tables (component "aggregates"). When they are new to
+  // a hub.db that already holds messages, replays the log's summaries and retractions into
+  // them once (in one transaction; a crash before its commit replays again at the next start).
+  static Status RegisterSchema(HubStore& store);
+
+  Status Apply(db::Database& db, const AppliedMessage& message) override;
+
+  // Rows read or written by the last Apply: the cost check the tests assert on.
+  uint64_t rows_touched() const { return rows_touched_; }
+
+ private:
+  static Status Backfill(HubStore& store);
+  uint64_t rows_touched_ = 0;
+};
+
+// The aggregate table ordered by (lls, measure, period); only `measure` when given. A database
+// without the component's tables (a hub that never ran this build) reads as empty.
+Result<std::vector<AggregateRow>> ReadAggregates(db::Database& db,
+                                                 const std::optional<std::string>& measure = {});
+Result<AggregateCounts> CountAggregates(db::Database& db);
+
+// The same table computed from scratch from the per-point table: for tests and checks that the
+// incremental maintenance holds (cost grows with the history; never called on ingest).
+Result<std::vector<AggregateRow>> RecomputeAggregates(db::Database& db);
+
+}  // namespace lls::hub
