@@ -336,10 +336,16 @@ Result<std::vector<LearningItemRow>> LearningCuration::Items(std::optional<ItemS
   return rows;
 }
 
-Result<int64_t> LearningCuration::CountPending() {
-  LLS_ASSIGN_OR_RETURN(
-      db::Statement select,
-      store_.database().Prepare("SELECT COUNT(*) FROM learning_items WHERE state = 'pending'"));
+Result<int64_t> LearningCuration::CountPending() { return CountPendingLearning(store_.database()); }
+
+Result<int64_t> CountPendingLearning(db::Database& db) {
+  LLS_ASSIGN_OR_RETURN(db::Statement exists,
+                       db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                  "name = 'learning_items'"));
+  LLS_ASSIGN_OR_RETURN(bool has_table, exists.Step());
+  if (!has_table) return int64_t{0};
+  LLS_ASSIGN_OR_RETURN(db::Statement select,
+                       db.Prepare("SELECT COUNT(*) FROM learning_items WHERE state = 'pending'"));
   LLS_ASSIGN_OR_RETURN(bool row, select.Step());
   return row ? select.ColumnInt(0) : 0;
 }

@@ -64,6 +64,10 @@ struct CurationRefusal {
   std::string text;
 };
 
+// Learning items awaiting a facilitator, for status; 0 when the tables do not exist yet (a
+// hub.db from before curation, not yet opened by `run`).
+Result<int64_t> CountPendingLearning(db::Database& db);
+
 class LearningCuration final : public StateApplier {
  public:
   // Registers the component's tables (HubStore::RegisterSchema). `identity` signs the relays.

@@ -15,6 +15,7 @@
 #include "exchange/clock.h"
 #include "exchange/log.h"
 #include "hub/aggregates.h"
+#include "hub/curation.h"
 #include "hub/hub_config.h"
 #include "hub/hub_server.h"
 #include "hub/hub_store.h"
@@ -106,6 +107,8 @@ int ShowStatus(const std::filesystem::path& config_path, bool json) {
   }
   auto aggregates = CountAggregates(store->database());
   if (!aggregates.ok()) return Fail(aggregates.status());
+  auto pending = CountPendingLearning(store->database());
+  if (!pending.ok()) return Fail(pending.status());
   nlohmann::json j = {
       {"hub", config->name},
       {"aggregates", aggregates->rows},
@@ -114,6 +117,7 @@ int ShowStatus(const std::filesystem::path& config_path, bool json) {
       {"members", {{"active", active}, {"revoked", static_cast<int64_t>(members->size()) - active}}},
       {"log", {{"messages", stats->messages}, {"last_hub_seq", stats->last_hub_seq}}},
       {"messages_by_kind", by_kind},
+      {"pending_curation", *pending},
   };
   if (json) {
     std::cout << j.dump() << "\n";
@@ -124,7 +128,8 @@ int ShowStatus(const std::filesystem::path& config_path, bool json) {
               << "  log: " << stats->messages << " messages, last hub sequence "
               << stats->last_hub_seq << "\n"
               << "  aggregates: " << aggregates->rows << " row(s) from " << aggregates->projects
-              << " current project summar" << (aggregates->projects == 1 ? "y" : "ies") << "\n";
+              << " current project summar" << (aggregates->projects == 1 ? "y" : "ies") << "\n"
+              << "  learning awaiting curation: " << *pending << "\n";
   }
   return 0;
 }

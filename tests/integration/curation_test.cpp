@@ -93,6 +93,7 @@ TEST_CASE("a learning note reaches trust B only after the facilitator approves i
 
   nlohmann::json pending = c.List("pending");
   REQUIRE(pending.size() == 1);
+  CHECK(region.HubStatus()["pending_curation"] == 1);
   CHECK(pending[0]["title"] == "Skin to skin");
   CHECK(pending[0]["state"] == "pending");
   CHECK(pending[0]["from"] == "RXA");
