@@ -29,7 +29,7 @@ cleanup() { [ -n "$HUB_PID" ] && kill "$HUB_PID" 2>/dev/null && wait "$HUB_PID" 
 trap cleanup EXIT
 
 step "Keys: an LLS hub and three trusts (Ed25519 to sign, X25519 for CURVE)"
-for name in lls-north trust-leeds trust-york trust-hull; do
+for name in lls-north trust-leeds trust-york trust-hull facilitator-north; do
   "$LLS" keygen --name "$name" --out keys >/dev/null
   echo "  keys/$name.secret (0600) and keys/$name.public"
 done
@@ -45,11 +45,13 @@ endpoint = "tcp://127.0.0.1:*"
 endpoint = "tcp://127.0.0.1:*"
 TOML
 
-step "Enrolling trust-leeds and trust-york at the hub (trust-hull is NOT enrolled)"
+step "Enrolling two trusts and the LLS facilitator at the hub (trust-hull is NOT enrolled)"
 "$HUB" --config hub.toml members enrol --key keys/trust-leeds.public --org RR8 \
   --role trust --display-name "Leeds Teaching Hospitals" --actor demo
 "$HUB" --config hub.toml members enrol --key keys/trust-york.public --org RCB \
   --role trust --display-name "York and Scarborough" --actor demo
+"$HUB" --config hub.toml members enrol --key keys/facilitator-north.public --org LLSN \
+  --role facilitator --display-name "North LLS facilitator" --actor demo
 "$HUB" --config hub.toml members list
 
 step "Starting lls-hub on loopback"
@@ -59,12 +61,12 @@ for _ in $(seq 100); do [ -s hub/ingest.endpoint ] && [ -s hub/subscribe.endpoin
 ENDPOINT=$(cat hub/ingest.endpoint); SUBSCRIBE=$(cat hub/subscribe.endpoint)
 echo "  ingest on $ENDPOINT, subscriptions on $SUBSCRIBE (log: demo/run/hub.log)"
 
-for trust in leeds:RR8 york:RCB hull:RWA; do
-  name=${trust%%:*}; org=${trust##*:}
+for trust in trust-leeds:RR8 trust-york:RCB trust-hull:RWA facilitator-north:LLSN; do
+  key=${trust%%:*}; org=${trust##*:}; name=${key#*-}
   cat > "node-$name.toml" <<TOML
 [node]
 organisation = "$org"
-key = "keys/trust-$name.secret"
+key = "keys/$key.secret"
 data_dir = "node-$name"
 [hub]
 endpoint = "$ENDPOINT"
@@ -116,6 +118,18 @@ for _ in $(seq 50); do
   "$NODE" --config node-york.toml inbox --json 2>/dev/null | grep -q project-summary && break
   sleep 0.2
 done
+"$NODE" --config node-york.toml inbox | sed 's/^/  /'
+echo "  (trust-leeds's learning note is not there: it waits for the facilitator)"
+
+step "The facilitator lists the learning waiting for curation, and approves it"
+"$LLS" curate --config node-north.toml list | sed 's/^/  /'
+ITEM=$("$LLS" curate --config node-north.toml list --json | sed -n 's/.*"id":"\([0-9a-f]\{32\}\)".*/\1/p' | head -1)
+"$LLS" curate --config node-north.toml approve "$ITEM" | sed 's/^/  /'
+for _ in $(seq 50); do
+  "$NODE" --config node-york.toml inbox --json 2>/dev/null | grep -q '"relay"' && break
+  sleep 0.2
+done
+echo "  trust-york's inbox now holds the approved note, relayed by the hub with the author's signature:"
 "$NODE" --config node-york.toml inbox | sed 's/^/  /'
 kill "$YORK_PID" 2>/dev/null; wait "$YORK_PID" 2>/dev/null || true
 
