@@ -70,6 +70,18 @@ Result<Envelope> Outbox::Enqueue(const crypto::Identity& identity, const Body& b
   return envelope;
 }
 
+Status Outbox::EnqueueSealed(const Envelope& envelope, const Bytes& encoded, int64_t now_ms) {
+  LLS_ASSIGN_OR_RETURN(db::Statement insert,
+                       db_.Prepare("INSERT INTO outbox (message_id, kind, sequence, envelope, "
+                                   "enqueued_at) VALUES (?, ?, ?, ?, ?)"));
+  insert.Bind(1, Span(envelope.message_id))
+      .Bind(2, static_cast<int64_t>(envelope.kind))
+      .Bind(3, static_cast<int64_t>(envelope.sequence))
+      .Bind(4, encoded)
+      .Bind(5, now_ms);
+  return insert.Run();
+}
+
 Result<std::vector<OutboxEntry>> Outbox::Due(int64_t now_ms, size_t limit, bool ignore_backoff) {
   LLS_ASSIGN_OR_RETURN(
       db::Statement select,

@@ -59,6 +59,13 @@ class Outbox {
   // Seals `body` with the next sequence and stores it, atomically. Returns the envelope.
   Result<Envelope> Enqueue(const crypto::Identity& identity, const Body& body, int64_t now_ms);
 
+  // Queues an envelope someone else already sealed (its sequence taken from the owner's own
+  // counter, e.g. the hub's `hub_signer`): `encoded` is sent as is and next_sequence is NOT
+  // touched, so an owner that seals every message this way keeps one counter per key. A
+  // message id or sequence already in the outbox is kAlreadyExists. Opens no transaction of
+  // its own (one INSERT): callable inside the owner's transaction, which it then joins.
+  Status EnqueueSealed(const Envelope& envelope, const Bytes& encoded, int64_t now_ms);
+
   // Queued entries whose next attempt is due at `now_ms` (all queued ones when `ignore_backoff`),
   // oldest first, at most `limit`.
   Result<std::vector<OutboxEntry>> Due(int64_t now_ms, size_t limit, bool ignore_backoff = false);

@@ -58,6 +58,38 @@ CREATE TABLE agg_backfill (pending INTEGER NOT NULL);
 INSERT INTO agg_backfill (pending) VALUES (1);
 )sql";
 
+// v2, federation at a parent hub. agg_members: each member hub's latest figure per
+// (scope, measure, period), with the signer sequence of the Aggregate that set it (an older
+// one arriving late never overwrites a newer one); a withdrawn figure keeps its row with
+// present = 0 so that its sequence still guards. agg_national: the sums over present rows,
+// maintained by delta like agg_cells; llss counts the present rows.
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE TABLE agg_members (
+  member_id INTEGER NOT NULL,
+  scope TEXT NOT NULL,
+  measure TEXT NOT NULL,
+  period TEXT NOT NULL,
+  present INTEGER NOT NULL,
+  trusts INTEGER NOT NULL,
+  numerator INTEGER NOT NULL,
+  denominator INTEGER NOT NULL,
+  suppressed_cells INTEGER NOT NULL,
+  sequence INTEGER NOT NULL,
+  hub_seq INTEGER NOT NULL,
+  PRIMARY KEY (member_id, scope, measure, period)
+);
+CREATE TABLE agg_national (
+  measure TEXT NOT NULL,
+  period TEXT NOT NULL,
+  llss INTEGER NOT NULL,
+  trusts INTEGER NOT NULL,
+  numerator INTEGER NOT NULL,
+  denominator INTEGER NOT NULL,
+  suppressed_cells INTEGER NOT NULL,
+  PRIMARY KEY (measure, period)
+);
+)sql";
+
 using Key = std::pair<std::string, std::string>;  // (measure, period)
 
 // A trust's figure for one (measure, period): what it contributes to the cell.
@@ -86,7 +118,9 @@ std::span<const uint8_t> Span(const MessageId& id) { return {id.data(), id.size(
 
 class Maintainer {
  public:
-  Maintainer(db::Database& db, uint64_t& rows) : db_(db), rows_(rows) {}
+  // `changed` (may be null) collects the cells AdjustCell touches.
+  Maintainer(db::Database& db, uint64_t& rows, std::set<CellKey>* changed)
+      : db_(db), rows_(rows), changed_(changed) {}
 
   // Makes `summary` (or, when null, nothing) the current summary of (member, project).
   Status Replace(const Member& member, const std::string& project, uint64_t hub_seq,
@@ -225,11 +259,13 @@ class Maintainer {
     prune.Bind(1, lls).Bind(2, key.first).Bind(3, key.second);
     LLS_RETURN_IF_ERROR(prune.Run());
     ++rows_;
+    if (changed_ != nullptr) changed_->insert({lls, key.first, key.second});
     return Status::Ok();
   }
 
   db::Database& db_;
   uint64_t& rows_;
+  std::set<CellKey>* changed_;
 };
 
 Result<bool> HasTables(db::Database& db) {
@@ -257,7 +293,7 @@ Result<std::vector<AggregateRow>> ReadRows(db::Database& db, const std::string& 
 }  // namespace
 
 Status Aggregates::RegisterSchema(HubStore& store) {
-  LLS_RETURN_IF_ERROR(store.RegisterSchema("aggregates", {kSchemaV1}));
+  LLS_RETURN_IF_ERROR(store.RegisterSchema("aggregates", {kSchemaV1, kSchemaV2}));
   return Backfill(store);
 }
 
@@ -298,7 +334,10 @@ Status Aggregates::Backfill(HubStore& store) {
 
 Status Aggregates::Apply(db::Database& db, const AppliedMessage& message) {
   rows_touched_ = 0;
-  Maintainer maintainer(db, rows_touched_);
+  Maintainer maintainer(db, rows_touched_, track_ ? &changed_ : nullptr);
+  if (const auto* aggregate = std::get_if<lls::Aggregate>(&message.body)) {
+    return ApplyMemberAggregate(db, message, *aggregate);
+  }
   if (const auto* summary = std::get_if<ProjectSummary>(&message.body)) {
     return maintainer.Replace(message.member, summary->project_id, message.hub_seq,
                               message.envelope.message_id, summary);
@@ -317,6 +356,134 @@ Status Aggregates::Apply(db::Database& db, const AppliedMessage& message) {
                               retraction->target, nullptr);
   }
   return Status::Ok();
+}
+
+Status Aggregates::ApplyMemberAggregate(db::Database& db, const AppliedMessage& message,
+                                        const lls::Aggregate& a) {
+  // Only hubs forward aggregates (the role table); a national member's would be the tier
+  // above, which sends nothing upward to us.
+  if (message.member.role != Role::kHub) return Status::Ok();
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement select,
+      db.Prepare("SELECT present, trusts, numerator, denominator, suppressed_cells, sequence "
+                 "FROM agg_members WHERE member_id = ? AND scope = ? AND measure = ? AND "
+                 "period = ?"));
+  select.Bind(1, message.member.id).Bind(2, a.scope).Bind(3, a.measure_code).Bind(4, a.period);
+  LLS_ASSIGN_OR_RETURN(bool found, select.Step());
+  ++rows_touched_;
+  Delta delta;  // trusts, numerator, denominator, suppressed cells; llss apart
+  int64_t llss = 0;
+  if (found) {
+    if (static_cast<uint64_t>(select.ColumnInt(5)) >= message.envelope.sequence) {
+      return Status::Ok();  // an older figure arriving late: the newer one stands
+    }
+    if (select.ColumnInt(0) != 0) {
+      llss -= 1;
+      delta.trusts -= select.ColumnInt(1);
+      delta.numerator -= select.ColumnInt(2);
+      delta.denominator -= select.ColumnInt(3);
+      delta.suppressed_cells -= select.ColumnInt(4);
+    }
+  }
+  const bool present = a.contributing_trusts > 0 || a.suppressed_cells > 0;
+  if (present) {
+    llss += 1;
+    delta.trusts += a.contributing_trusts;
+    delta.numerator += static_cast<int64_t>(a.numerator);
+    delta.denominator += static_cast<int64_t>(a.denominator);
+    delta.suppressed_cells += a.suppressed_cells;
+  }
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement upsert,
+      db.Prepare("INSERT INTO agg_members (member_id, scope, measure, period, present, trusts, "
+                 "numerator, denominator, suppressed_cells, sequence, hub_seq) VALUES "
+                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (member_id, scope, measure, "
+                 "period) DO UPDATE SET present = excluded.present, trusts = excluded.trusts, "
+                 "numerator = excluded.numerator, denominator = excluded.denominator, "
+                 "suppressed_cells = excluded.suppressed_cells, sequence = excluded.sequence, "
+                 "hub_seq = excluded.hub_seq"));
+  upsert.Bind(1, message.member.id)
+      .Bind(2, a.scope)
+      .Bind(3, a.measure_code)
+      .Bind(4, a.period)
+      .Bind(5, int64_t{present ? 1 : 0})
+      .Bind(6, present ? int64_t{a.contributing_trusts} : 0)
+      .Bind(7, present ? static_cast<int64_t>(a.numerator) : 0)
+      .Bind(8, present ? static_cast<int64_t>(a.denominator) : 0)
+      .Bind(9, present ? int64_t{a.suppressed_cells} : 0)
+      .Bind(10, static_cast<int64_t>(message.envelope.sequence))
+      .Bind(11, static_cast<int64_t>(message.hub_seq));
+  LLS_RETURN_IF_ERROR(upsert.Run());
+  ++rows_touched_;
+  if (llss == 0 && delta.trusts == 0 && delta.numerator == 0 && delta.denominator == 0 &&
+      delta.suppressed_cells == 0) {
+    return Status::Ok();
+  }
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement national,
+      db.Prepare("INSERT INTO agg_national (measure, period, llss, trusts, numerator, "
+                 "denominator, suppressed_cells) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                 "ON CONFLICT (measure, period) DO UPDATE SET llss = llss + excluded.llss, "
+                 "trusts = trusts + excluded.trusts, "
+                 "numerator = numerator + excluded.numerator, "
+                 "denominator = denominator + excluded.denominator, "
+                 "suppressed_cells = suppressed_cells + excluded.suppressed_cells"));
+  national.Bind(1, a.measure_code)
+      .Bind(2, a.period)
+      .Bind(3, llss)
+      .Bind(4, delta.trusts)
+      .Bind(5, delta.numerator)
+      .Bind(6, delta.denominator)
+      .Bind(7, delta.suppressed_cells);
+  LLS_RETURN_IF_ERROR(national.Run());
+  LLS_ASSIGN_OR_RETURN(db::Statement prune,
+                       db.Prepare("DELETE FROM agg_national WHERE measure = ? AND period = ? "
+                                  "AND llss <= 0"));
+  prune.Bind(1, a.measure_code).Bind(2, a.period);
+  LLS_RETURN_IF_ERROR(prune.Run());
+  ++rows_touched_;
+  return Status::Ok();
+}
+
+Result<std::optional<AggregateRow>> ReadCell(db::Database& db, const CellKey& key) {
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement select,
+      db.Prepare("SELECT trusts, numerator, denominator, suppressed_cells FROM agg_cells "
+                 "WHERE lls = ? AND measure = ? AND period = ?"));
+  select.Bind(1, key.lls).Bind(2, key.measure).Bind(3, key.period);
+  LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row) return std::optional<AggregateRow>();
+  return std::optional<AggregateRow>(AggregateRow{key.lls, key.measure, key.period,
+                                                  select.ColumnInt(0), select.ColumnInt(1),
+                                                  select.ColumnInt(2), select.ColumnInt(3)});
+}
+
+Result<std::vector<AggregateRow>> ReadFederatedAggregates(
+    db::Database& db, const std::optional<std::string>& measure) {
+  LLS_ASSIGN_OR_RETURN(db::Statement exists,
+                       db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                  "name = 'agg_national'"));
+  LLS_ASSIGN_OR_RETURN(bool tables, exists.Step());
+  std::vector<AggregateRow> rows;
+  if (!tables) return rows;
+  const std::string where = measure ? " AND measure = ?1" : "";
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement select,
+      db.Prepare("SELECT scope, measure, period, SUM(trusts), SUM(numerator), SUM(denominator), "
+                 "SUM(suppressed_cells), COUNT(*), 1 AS tier FROM agg_members WHERE present = 1" +
+                 where + " GROUP BY scope, measure, period UNION ALL "
+                 "SELECT 'national', measure, period, trusts, numerator, denominator, "
+                 "suppressed_cells, llss, 0 FROM agg_national WHERE 1" + where +
+                 " ORDER BY 2, 3, 9, 1"));
+  if (measure) select.Bind(1, *measure);
+  for (;;) {
+    LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    rows.push_back({select.ColumnText(0), select.ColumnText(1), select.ColumnText(2),
+                    select.ColumnInt(3), select.ColumnInt(4), select.ColumnInt(5),
+                    select.ColumnInt(6), select.ColumnInt(7)});
+  }
+  return rows;
 }
 
 Result<std::vector<AggregateRow>> ReadAggregates(db::Database& db,

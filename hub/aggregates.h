@@ -16,6 +16,11 @@
 //    the sums and of the contributing trusts, and counted in suppressed_cells. A rate is only
 //    ever computed from sums of unsuppressed points.
 //  - The LLS of a trust is its Member.lls (fixed at enrolment).
+//  - Federation (docs/hub.md "Federation"), at a parent hub: an Aggregate from a member hub
+//    is that hub's figure for (scope, measure, period); a later one (higher signer sequence)
+//    replaces it, an older one arriving late is ignored, one with no trust and no suppressed
+//    cell withdraws it. The national cell of (measure, period) sums the member hubs'
+//    figures; its contributing LLSs are the (hub, scope) figures present.
 //
 // Cost: one message touches O(points it carries + points of the summary it replaces) rows,
 // each through an index; nothing scans the history (see rows_touched()).
@@ -26,6 +31,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -44,7 +51,14 @@ struct AggregateRow {
   int64_t numerator = 0;
   int64_t denominator = 0;
   int64_t suppressed_cells = 0;  // trust-months left out because a count was suppressed
+  int64_t llss = 1;  // contributing LLSs: 1 for an LLS's own cell, N for a "national" cell
   bool operator==(const AggregateRow&) const = default;
+};
+
+// One aggregate cell's key, as forwarded to a parent hub.
+struct CellKey {
+  std::string lls, measure, period;
+  auto operator<=>(const CellKey&) const = default;
 };
 
 struct AggregateCounts {
@@ -64,10 +78,29 @@ class Aggregates final : public StateApplier {
   // Rows read or written by the last Apply: the cost check the tests assert on.
   uint64_t rows_touched() const { return rows_touched_; }
 
+  // With tracking on (a hub with a parent), every (lls, measure, period) cell an Apply changes
+  // is remembered until TakeChangedCells(); the forwarder (hub/federation.h) takes them once
+  // per batch. Off by default, so a hub without a parent keeps nothing.
+  void TrackChangedCells(bool on) { track_ = on; }
+  std::set<CellKey> TakeChangedCells() { return std::exchange(changed_, {}); }
+
  private:
   static Status Backfill(HubStore& store);
+  Status ApplyMemberAggregate(db::Database& db, const AppliedMessage& message,
+                              const lls::Aggregate& aggregate);
   uint64_t rows_touched_ = 0;
+  bool track_ = false;
+  std::set<CellKey> changed_;
 };
+
+// The current cell of (lls, measure, period); nullopt when it has no contribution left.
+Result<std::optional<AggregateRow>> ReadCell(db::Database& db, const CellKey& key);
+
+// At a parent hub, per (measure, period): the national cell (lls = "national", llss =
+// contributing LLSs), then the figures member hubs forwarded, one row per scope (lls = the
+// scope, normally the LLS hub's name; llss = how many hubs reported that scope) by name. Empty when nothing was forwarded here (or the tables do not exist yet).
+Result<std::vector<AggregateRow>> ReadFederatedAggregates(
+    db::Database& db, const std::optional<std::string>& measure = {});
 
 // The aggregate table ordered by (lls, measure, period); only `measure` when given. A database
 // without the component's tables (a hub that never ran this build) reads as empty.

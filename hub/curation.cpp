@@ -289,7 +289,7 @@ Status LearningCuration::AppendRelay(db::Database& db, const LearningItemRow& ro
                              const Bytes& curation, int64_t now_ms) {
   Envelope e;
   e.message_id = crypto::RandomMessageId();
-  LLS_ASSIGN_OR_RETURN(e.sequence, NextHubSequence(db));
+  LLS_ASSIGN_OR_RETURN(e.sequence, NextSignerSequence(db, identity_.sign_public()));
   e.created_at_ms = now_ms;
   e.kind = Kind::kRelay;
   e.body = EncodeBody(lls::Relay{original, curation});
@@ -300,8 +300,7 @@ Status LearningCuration::AppendRelay(db::Database& db, const LearningItemRow& ro
   return SaveRow(db, saved);
 }
 
-Result<uint64_t> LearningCuration::NextHubSequence(db::Database& db) {
-  const SignPublicKey& signer = identity_.sign_public();
+Result<uint64_t> NextSignerSequence(db::Database& db, const SignPublicKey& signer) {
   LLS_ASSIGN_OR_RETURN(
       db::Statement upsert,
       db.Prepare("INSERT INTO hub_signer (signer, last_sequence) VALUES (?, 1) "

@@ -68,6 +68,12 @@ struct CurationRefusal {
 // hub.db from before curation, not yet opened by `run`).
 Result<int64_t> CountPendingLearning(db::Database& db);
 
+// The next sequence of `signer` for a message the hub authors, from the `hub_signer` table
+// (created by LearningCuration::Open). ONE counter per key: relays appended to the log and
+// aggregates forwarded to a parent (hub/federation.h) both draw from it, so the parent never
+// sees one sequence twice from this hub. Call inside the transaction that uses the number.
+Result<uint64_t> NextSignerSequence(db::Database& db, const SignPublicKey& signer);
+
 class LearningCuration final : public StateApplier {
  public:
   // Registers the component's tables (HubStore::RegisterSchema). `identity` signs the relays.
@@ -97,7 +103,6 @@ class LearningCuration final : public StateApplier {
   // Appends the relay of `row`'s item (with `curation`, may be empty) and records it.
   Status AppendRelay(db::Database& db, const LearningItemRow& row, const Bytes& original,
                const Bytes& curation, int64_t now_ms);
-  Result<uint64_t> NextHubSequence(db::Database& db);
 
   HubStore& store_;
   const crypto::Identity& identity_;

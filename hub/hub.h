@@ -8,6 +8,7 @@
 //   state_applier.h    the seam: materialised state follows the log inside its transaction
 //   aggregates.h       latest summary per (trust, project); aggregates per (LLS, measure, month)
 //   curation.h         learning items and their curation state; the relay on approval
+//   federation.h       upward: forward changed cells and relays to a [parent] via the outbox
 //   member_directory.h in-memory members; the ZAP authority
 //   roles.h            which role may send which kind
 //   hub_config.h       hub.toml
@@ -18,6 +19,7 @@
 
 #include "hub/aggregates.h"
 #include "hub/curation.h"
+#include "hub/federation.h"
 #include "hub/hub_cli.h"
 #include "hub/hub_config.h"
 #include "hub/hub_server.h"

@@ -14,6 +14,7 @@
 #include "crypto/crypto.h"
 #include "exchange/clock.h"
 #include "exchange/log.h"
+#include "exchange/outbox.h"
 #include "hub/aggregates.h"
 #include "hub/curation.h"
 #include "hub/hub_config.h"
@@ -64,6 +65,16 @@ nlohmann::json MemberJson(const Member& m) {
   return j;
 }
 
+// The upward outbox (hub/federation.h); all zeros before the hub first ran with its parent.
+Result<OutboxStats> ParentOutboxStats(db::Database& db) {
+  LLS_ASSIGN_OR_RETURN(db::Statement exists,
+                       db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                  "name = 'outbox'"));
+  LLS_ASSIGN_OR_RETURN(bool has_table, exists.Step());
+  if (!has_table) return OutboxStats{};
+  return Outbox(db).Stats();
+}
+
 }  // namespace
 
 int RunHub(const std::filesystem::path& config_path) {
@@ -109,8 +120,19 @@ int ShowStatus(const std::filesystem::path& config_path, bool json) {
   if (!aggregates.ok()) return Fail(aggregates.status());
   auto pending = CountPendingLearning(store->database());
   if (!pending.ok()) return Fail(pending.status());
+  nlohmann::json parent = nullptr;
+  if (config->has_parent()) {
+    auto outbox = ParentOutboxStats(store->database());
+    if (!outbox.ok()) return Fail(outbox.status());
+    parent = {{"endpoint", config->parent_endpoint},
+              {"queued", outbox->queued},
+              {"acked", outbox->acked},
+              {"rejected", outbox->rejected},
+              {"last_error", outbox->last_error}};
+  }
   nlohmann::json j = {
       {"hub", config->name},
+      {"parent", parent},
       {"aggregates", aggregates->rows},
       {"projects", aggregates->projects},
       {"database", config->database().string()},
@@ -130,6 +152,12 @@ int ShowStatus(const std::filesystem::path& config_path, bool json) {
               << "  aggregates: " << aggregates->rows << " row(s) from " << aggregates->projects
               << " current project summar" << (aggregates->projects == 1 ? "y" : "ies") << "\n"
               << "  learning awaiting curation: " << *pending << "\n";
+    if (config->has_parent()) {
+      std::cout << "  parent " << config->parent_endpoint << ": " << parent["queued"]
+                << " queued, " << parent["acked"] << " acked, " << parent["rejected"]
+                << " refused" << (parent["last_error"] == "" ? "" : "; last error: ")
+                << parent["last_error"].get<std::string>() << "\n";
+    }
   }
   return 0;
 }
@@ -237,6 +265,11 @@ int ShowAggregates(const std::filesystem::path& config_path, const std::string& 
   auto rows = ReadAggregates(store->database(),
                              measure.empty() ? std::nullopt : std::optional<std::string>(measure));
   if (!rows.ok()) return Fail(rows.status());
+  // At a parent hub: what member hubs forwarded, per LLS and "national" (hub/aggregates.h).
+  auto federated = ReadFederatedAggregates(
+      store->database(), measure.empty() ? std::nullopt : std::optional<std::string>(measure));
+  if (!federated.ok()) return Fail(federated.status());
+  rows->insert(rows->end(), federated->begin(), federated->end());
   // The rate is computed from sums of unsuppressed points only; none without a denominator.
   auto rate = [](const AggregateRow& r) -> std::optional<double> {
     if (r.denominator <= 0) return std::nullopt;
@@ -250,6 +283,7 @@ int ShowAggregates(const std::filesystem::path& config_path, const std::string& 
                       {"measure", r.measure},
                       {"period", r.period},
                       {"trusts", r.trusts},
+                      {"llss", r.llss},
                       {"numerator", r.numerator},
                       {"denominator", r.denominator},
                       {"rate_percent", pct ? nlohmann::json(std::round(*pct * 100) / 100)
@@ -259,14 +293,15 @@ int ShowAggregates(const std::filesystem::path& config_path, const std::string& 
     std::cout << list.dump() << "\n";
     return 0;
   }
-  std::printf("%-16s %-16s %-8s %6s %10s %12s %8s %10s\n", "LLS", "MEASURE", "PERIOD", "TRUSTS",
-              "NUMERATOR", "DENOMINATOR", "RATE%", "SUPPRESSED");
+  std::printf("%-16s %-16s %-8s %5s %6s %10s %12s %8s %10s\n", "LLS", "MEASURE", "PERIOD",
+              "LLSS", "TRUSTS", "NUMERATOR", "DENOMINATOR", "RATE%", "SUPPRESSED");
   for (const AggregateRow& r : *rows) {
     std::optional<double> pct = rate(r);
     char shown[32] = "-";
     if (pct) std::snprintf(shown, sizeof shown, "%.2f", *pct);
-    std::printf("%-16s %-16s %-8s %6lld %10lld %12lld %8s %10lld\n", r.lls.c_str(),
-                r.measure.c_str(), r.period.c_str(), static_cast<long long>(r.trusts),
+    std::printf("%-16s %-16s %-8s %5lld %6lld %10lld %12lld %8s %10lld\n", r.lls.c_str(),
+                r.measure.c_str(), r.period.c_str(), static_cast<long long>(r.llss),
+                static_cast<long long>(r.trusts),
                 static_cast<long long>(r.numerator), static_cast<long long>(r.denominator),
                 shown, static_cast<long long>(r.suppressed_cells));
   }

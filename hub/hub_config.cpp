@@ -22,6 +22,15 @@ Result<HubConfig> HubConfig::Load(const std::filesystem::path& path) {
                        file.String("subscribe.endpoint", "tcp://127.0.0.1:7402"));
   LLS_ASSIGN_OR_RETURN(config.curation.auto_approve,
                        file.Bool("curation.auto_approve", false));
+  LLS_ASSIGN_OR_RETURN(config.parent_endpoint, file.String("parent.endpoint", ""));
+  LLS_ASSIGN_OR_RETURN(std::string parent_key, file.String("parent.public_key", ""));
+  if (config.parent_endpoint.empty() != parent_key.empty()) {
+    return Status(Code::kInvalidArgument,
+                  path.string() + ": [parent] needs both endpoint and public_key, or neither");
+  }
+  if (!parent_key.empty()) {
+    LLS_ASSIGN_OR_RETURN(config.parent_public_key, file.Path("parent.public_key"));
+  }
   LLS_RETURN_IF_ERROR(file.CheckNoUnknownKeys());
 
   if (config.server.zap_domain.empty()) {

@@ -14,6 +14,9 @@
 //   endpoint = "tcp://127.0.0.1:7402"   # members pull the log here; "" turns it off
 //   [curation]
 //   auto_approve = false                # true: learning items are approved (and relayed) on arrival
+//   [parent]                            # both or neither; absent: this hub has no parent
+//   endpoint = "tcp://national:7401"    # the parent hub's ingest endpoint
+//   public_key = "keys/national.public" # the parent hub's public key file
 //
 // Relative paths resolve against the config file's folder. A value type.
 #pragma once
@@ -37,6 +40,11 @@ struct HubConfig {
   IngestOptions ingest;
   SubscribeOptions subscribe;
   CurationOptions curation;
+  // [parent]: aggregates and approved learning are forwarded there (hub/federation.h). This
+  // hub signs with its own key: it is enrolled at the parent with --role hub.
+  std::string parent_endpoint;                   // empty: no parent
+  std::filesystem::path parent_public_key;
+  bool has_parent() const { return !parent_endpoint.empty(); }
 
   std::filesystem::path database() const { return data_dir / "hub.db"; }
   // Written at start-up with the bound ingest endpoint (useful with a "*" port).

@@ -49,6 +49,17 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(const HubConfig& config,
   server->ingest_.SetCuration(server->curation_.get());
   LLS_RETURN_IF_ERROR(Aggregates::RegisterSchema(server->store_));
   server->ingest_.AddApplier(&server->aggregates_);
+  if (config.has_parent()) {
+    LLS_ASSIGN_OR_RETURN(crypto::PublicIdentity parent,
+                         crypto::LoadPublicKeyFile(config.parent_public_key));
+    LLS_ASSIGN_OR_RETURN(server->forwarder_,
+                         Forwarder::Open(server->store_, server->identity_, server->clock_,
+                                         server->aggregates_));
+    server->ingest_.AddApplier(server->forwarder_.get());  // last: its Finish sees all changes
+    server->parent_ = std::make_unique<ParentLink>(
+        server->forwarder_->outbox(), server->identity_, server->clock_,
+        ParentOptions{config.parent_endpoint, std::move(parent)});
+  }
   LLS_ASSIGN_OR_RETURN(server->data_version_, server->store_.DataVersion());
   LLS_ASSIGN_OR_RETURN(server->transport_,
                        transport::ServerTransport::Start(server->identity_, *server,
@@ -64,7 +75,8 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(const HubConfig& config,
   log::Info("hub '" + config.name + "' listening on " + server->transport_->endpoint() +
             (subscribe.empty() ? "" : ", subscriptions on " + subscribe) + " with " +
             std::to_string(server->members_.active_count()) + " active member(s)" +
-            (config.curation.auto_approve ? "; learning is auto-approved" : ""));
+            (config.curation.auto_approve ? "; learning is auto-approved" : "") +
+            (config.has_parent() ? "; forwarding to parent " + config.parent_endpoint : ""));
   return server;
 }
 
@@ -113,6 +125,7 @@ Status HubServer::Run(const std::atomic<bool>& stop) {
       if (!requests.empty()) SendSubscribeReplies(subscriptions_.Handle(requests, MonotonicMs()));
     }
     SendSubscribeReplies(subscriptions_.Expire(MonotonicMs()));
+    if (parent_) parent_->Pump();
     if (drop_pending_ || std::chrono::steady_clock::now() >= next_check) {
       next_check = std::chrono::steady_clock::now() + kRegistryCheckEvery;
       Status refreshed = RefreshMembers();

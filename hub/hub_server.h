@@ -2,7 +2,8 @@
 // the member directory, and loops: poll the ingest and subscribe sockets (and the ZAP handler)
 // -> validate and group-commit a batch of ingest frames -> reply -> wake the parked
 // subscriptions that can read what was committed -> answer or park subscribe requests ->
-// answer long-polls whose wait is over; every 250 ms, notice registry changes and cut the
+// answer long-polls whose wait is over -> with a parent, one non-blocking step of the upward
+// link (hub/federation.h); every 250 ms, notice registry changes and cut the
 // connections of revoked members (both sockets).
 //
 // Not thread-safe: Run() is called on one thread; another thread (or a signal handler) may
@@ -17,6 +18,7 @@
 #include "exchange/transport.h"
 #include "hub/aggregates.h"
 #include "hub/curation.h"
+#include "hub/federation.h"
 #include "hub/hub_config.h"
 #include "hub/hub_store.h"
 #include "hub/ingest.h"
@@ -59,6 +61,9 @@ class HubServer final : private transport::ZapAuthority {
   Ingest ingest_;
   Subscriptions subscriptions_;
   std::unique_ptr<LearningCuration> curation_;  // learning items and their curation; refers to store_
+  // With a [parent]: the forwarder (an applier, after aggregates_) and the link that drains it.
+  std::unique_ptr<Forwarder> forwarder_;
+  std::unique_ptr<ParentLink> parent_;
   std::unique_ptr<transport::ServerTransport> transport_;
   int64_t data_version_ = 0;
   bool drop_pending_ = false;

@@ -268,6 +268,7 @@ Result<std::vector<uint64_t>> HubStore::AppendBatchOnce(
       for (StateApplier* applier : appliers) LLS_RETURN_IF_ERROR(applier->Apply(db_, applied));
     }
   }
+  for (StateApplier* applier : appliers) LLS_RETURN_IF_ERROR(applier->Finish(db_));
   LLS_RETURN_IF_ERROR(tx.Commit());
   return seqs;
 }

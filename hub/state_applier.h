@@ -32,6 +32,14 @@ class StateApplier {
  public:
   virtual ~StateApplier() = default;
   virtual Status Apply(db::Database& db, const AppliedMessage& message) = 0;
+  // Called once per batch, after Apply has seen every record, still inside the transaction:
+  // work coalesced over a batch (one forward per changed aggregate cell, hub/federation.h)
+  // commits with it or not at all. Messages appended with HubStore::AppendAuthored during the
+  // batch are in HubStore::authored() here. An error rolls the batch back, like Apply's.
+  virtual Status Finish(db::Database& db) {
+    (void)db;
+    return Status::Ok();
+  }
 };
 
 }  // namespace lls::hub

@@ -251,6 +251,7 @@ TEST_CASE("a hub.db with history gets its aggregates replayed from the log once"
   REQUIRE(f.store.database()
               .Exec("DROP TABLE agg_points; DROP TABLE agg_projects; "
                     "DROP TABLE agg_cells; DROP TABLE agg_backfill; "
+                    "DROP TABLE agg_members; DROP TABLE agg_national; "
                     "DELETE FROM component_versions WHERE component = 'aggregates'")
               .ok());
   CHECK(f.Rows().empty());

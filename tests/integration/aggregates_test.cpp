@@ -40,7 +40,7 @@ void ImportAndPublish(Region& region, const std::string& t, const std::string& c
 nlohmann::json Row(const std::string& period, int trusts, int numerator, int denominator,
                    nlohmann::json rate, int suppressed) {
   return {{"lls", "lls-test"},      {"measure", "SATOD"},
-          {"period", period},       {"trusts", trusts},
+          {"period", period},       {"trusts", trusts},       {"llss", 1},
           {"numerator", numerator}, {"denominator", denominator},
           {"rate_percent", rate},   {"suppressed_cells", suppressed}};
 }

@@ -1,0 +1,103 @@
+#include "hub/federation.h"
+
+#include "exchange/log.h"
+#include "hub/curation.h"
+#include "schema/codec.h"
+
+namespace lls::hub {
+
+Result<std::unique_ptr<Forwarder>> Forwarder::Open(HubStore& store,
+                                                   const crypto::Identity& identity,
+                                                   const Clock& clock, Aggregates& aggregates) {
+  LLS_RETURN_IF_ERROR(store.RegisterSchema("outbox", {Outbox::kSchemaV1}));
+  aggregates.TrackChangedCells(true);
+  return std::unique_ptr<Forwarder>(new Forwarder(store, identity, clock, aggregates));
+}
+
+Status Forwarder::Finish(db::Database& db) {
+  const int64_t now = clock_.NowMs();
+  for (const Appended& authored : store_.authored()) {
+    if (authored.kind == Kind::kRelay) LLS_RETURN_IF_ERROR(ForwardRelay(db, authored.hub_seq, now));
+  }
+  for (const CellKey& key : aggregates_.TakeChangedCells()) {
+    LLS_RETURN_IF_ERROR(ForwardCell(db, key, now));
+  }
+  return Status::Ok();
+}
+
+Status Forwarder::ForwardRelay(db::Database& db, uint64_t hub_seq, int64_t now_ms) {
+  LLS_ASSIGN_OR_RETURN(db::Statement select,
+                       db.Prepare("SELECT envelope FROM log WHERE hub_seq = ?"));
+  select.Bind(1, static_cast<int64_t>(hub_seq));
+  LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row) return Status(Code::kInternal, "relay " + std::to_string(hub_seq) + " not in the log");
+  Bytes encoded = select.ColumnBlob(0);
+  auto envelope = DecodeEnvelope(encoded);
+  if (!envelope.ok()) {
+    return Status(Code::kCorrupt, "relay " + std::to_string(hub_seq) + " does not decode");
+  }
+  return outbox_.EnqueueSealed(*envelope, encoded, now_ms);
+}
+
+Status Forwarder::ForwardCell(db::Database& db, const CellKey& key, int64_t now_ms) {
+  LLS_ASSIGN_OR_RETURN(std::optional<AggregateRow> cell, ReadCell(db, key));
+  lls::Aggregate aggregate;
+  aggregate.scope = key.lls;
+  aggregate.measure_code = key.measure;
+  aggregate.period = key.period;
+  aggregate.contributing_llss = 1;
+  if (cell) {  // else: nothing left in the cell; zeros withdraw it at the parent
+    aggregate.contributing_trusts = static_cast<uint32_t>(cell->trusts);
+    aggregate.numerator = static_cast<uint64_t>(cell->numerator);
+    aggregate.denominator = static_cast<uint64_t>(cell->denominator);
+    aggregate.suppressed_cells = static_cast<uint32_t>(cell->suppressed_cells);
+  }
+  LLS_ASSIGN_OR_RETURN(uint64_t sequence, NextSignerSequence(db, identity_.sign_public()));
+  Envelope envelope = crypto::Seal(identity_, sequence, now_ms, aggregate);
+  return outbox_.EnqueueSealed(envelope, EncodeEnvelope(envelope), now_ms);
+}
+
+ParentLink::~ParentLink() = default;
+
+void ParentLink::Pump() {
+  using SteadyClock = std::chrono::steady_clock;
+  if (!publisher_) {
+    if (SteadyClock::now() < reconnect_at_) return;
+    transport::ClientOptions options;
+    options.endpoint = options_.endpoint;
+    options.server_key = options_.parent.curve;
+    auto connected = transport::ClientTransport::Connect(identity_, options);
+    if (!connected.ok()) {
+      log::Error("parent hub " + options_.endpoint + ": " + connected.status().message() +
+                 "; retrying in " + std::to_string(kRetryRefused.count()) + " s");
+      reconnect_at_ = SteadyClock::now() + kRetryRefused;
+      return;
+    }
+    transport_ = std::move(connected).value();
+    publisher_ = std::make_unique<Publisher>(outbox_, *transport_, clock_);
+  }
+  PublishReport report;
+  // No waiting: ZeroMQ's I/O thread carries the frames; replies are read on the next turn.
+  Status pumped = publisher_->Pump(std::chrono::milliseconds(0), /*ignore_backoff=*/false, report);
+  for (const std::string& r : report.rejections) log::Warn("parent hub: " + r);
+  if (pumped.code() == Code::kUnauthenticated) {
+    log::Error("parent hub " + options_.endpoint + ": " + pumped.message() +
+               " (is this hub enrolled there with --role hub?); retrying in " +
+               std::to_string(kRetryRefused.count()) + " s");
+    publisher_.reset();
+    transport_.reset();
+    reconnect_at_ = SteadyClock::now() + kRetryRefused;
+    return;
+  }
+  if (!pumped.ok()) {
+    // The hub keeps serving its members whatever happens upstream: the outbox keeps the
+    // messages, and a fresh link tries again shortly.
+    log::Error("parent hub " + options_.endpoint + ": " + pumped.message() + "; retrying in " +
+               std::to_string(kRetryAfterError.count()) + " s");
+    publisher_.reset();
+    transport_.reset();
+    reconnect_at_ = SteadyClock::now() + kRetryAfterError;
+  }
+}
+
+}  // namespace lls::hub

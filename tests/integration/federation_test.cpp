@@ -1,0 +1,156 @@
+// Upward federation end to end: a national hub and two LLS hubs (north, south) whose hub.toml
+// names it as [parent], each enrolled there with --role hub. One trust per LLS publishes CSV
+// counts; the national hub's `lls-hub aggregates --json` shows each LLS and the national sum
+// to the count with 2 contributing LLSs, and follows a republish and a retraction. A facilitator in north
+// approves a learning note; the relay reaches the national hub, a national subscriber reads
+// it with `lls subscribe`, and its original (the trust's envelope) verifies with `lls inspect`.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+#include "crypto/crypto.h"
+#include "tests/integration/federation_region.h"
+
+namespace lls::test {
+namespace {
+
+const char* kProjectCsv = "project,title,area\nSF-01,Smoke-free pathway,smoke-free-pregnancy\n";
+// After disclosure control (suppress 1-7, round to 5): north 25/210, south 40/300.
+const char* kCountsNorth =
+    "project,measure,period,numerator,denominator\nSF-01,SATOD,2026-01,23,212\n";
+const char* kCountsNorthRevised =  // 33 -> 35
+    "project,measure,period,numerator,denominator\nSF-01,SATOD,2026-01,33,212\n";
+const char* kCountsSouth =
+    "project,measure,period,numerator,denominator\nSF-01,SATOD,2026-01,40,300\n";
+
+void ImportAndPublish(FederationRegion& region, const std::string& node,
+                      const std::string& counts) {
+  WriteText(region.path("projects-" + node + ".csv"), kProjectCsv);
+  WriteText(region.path("counts-" + node + ".csv"), counts);
+  RunResult imported = region.Node(node, {"import", region.path("projects-" + node + ".csv").string(),
+                                          region.path("counts-" + node + ".csv").string()});
+  INFO(imported.err);
+  REQUIRE(imported.exit_code == 0);
+  RunResult published = region.Node(node, {"publish", "--wait", "10"});
+  INFO(published.err);
+  REQUIRE(published.exit_code == 0);
+}
+
+nlohmann::json Row(const std::string& lls, int trusts, int llss, int numerator, int denominator,
+                   double rate) {
+  return {{"lls", lls},
+          {"measure", "SATOD"},
+          {"period", "2026-01"},
+          {"trusts", trusts},
+          {"llss", llss},
+          {"numerator", numerator},
+          {"denominator", denominator},
+          {"rate_percent", rate},
+          {"suppressed_cells", 0}};
+}
+
+// Waits until the national hub's aggregates equal `expected` (forwarding is asynchronous).
+void ExpectNational(FederationRegion& region, const nlohmann::json& expected) {
+  nlohmann::json rows;
+  WaitUntil(10s, [&] {
+    rows = region.Json(region.Hub("national", {"aggregates", "--json"}));
+    return rows == expected;
+  }, 100ms);
+  CHECK(rows == expected);
+}
+
+TEST_CASE("LLS hubs forward aggregates and approved learning to the national hub",
+          "[integration][federation]") {
+  FederationRegion region;
+  region.StartHub("national");
+  region.Keygen("reader");
+  region.Enrol("national", "reader", "NAT", "national");
+  region.StartHub("north", "national");
+  region.StartHub("south", "national");
+  region.AddNode("north", "trust-n", "RXN", "trust");
+  region.AddNode("south", "trust-s", "RXS", "trust");
+  const fs::path facilitator = region.AddNode("north", "facilitator", "LLS-N", "facilitator");
+
+  ImportAndPublish(region, "trust-n", kCountsNorth);
+  ImportAndPublish(region, "trust-s", kCountsSouth);
+  ExpectNational(region, nlohmann::json::array({Row("national", 2, 2, 65, 510, 12.75),
+                                                Row("north", 1, 1, 25, 210, 11.9),
+                                                Row("south", 1, 1, 40, 300, 13.33)}));
+
+  // North's trust republishes changed figures: the national figure follows, no double count.
+  ImportAndPublish(region, "trust-n", kCountsNorthRevised);
+  ExpectNational(region, nlohmann::json::array({Row("national", 2, 2, 75, 510, 14.71),
+                                                Row("north", 1, 1, 35, 210, 16.67),
+                                                Row("south", 1, 1, 40, 300, 13.33)}));
+  // South's trust retracts its project: south's cell empties, and leaves the national sum.
+  RunResult retracted = region.Node("trust-s", {"retract", "SF-01", "--reason", "wrong month"});
+  INFO(retracted.err);
+  REQUIRE(retracted.exit_code == 0);
+  ExpectNational(region, nlohmann::json::array({Row("national", 1, 1, 35, 210, 16.67),
+                                                Row("north", 1, 1, 35, 210, 16.67)}));
+  nlohmann::json north = region.Json(region.Hub("north", {"status", "--json"}));
+  CHECK(north["parent"]["endpoint"] == region.Endpoint("national"));
+  CHECK(north["parent"]["rejected"] == 0);
+
+  // A learning note from north's trust, approved by north's facilitator.
+  const fs::path note = region.path("note.json");
+  WriteText(note, R"({"learning": [{"id": "L-01", "title": "Skin to skin",
+                      "kind": "excellence", "area": "neonatal-hypoglycaemia",
+                      "text": "Skin to skin in the first hour."}]})");
+  REQUIRE(region.Node("trust-n", {"import", note.string()}).exit_code == 0);
+  REQUIRE(region.Node("trust-n", {"publish", "--wait", "10"}).exit_code == 0);
+  nlohmann::json pending = region.Json(
+      region.Call({kLls, "curate", "--config", facilitator.string(), "list", "--json"}));
+  REQUIRE(pending.size() == 1);
+  const std::string id = pending[0]["id"];
+  RunResult approved =
+      region.Call({kLls, "curate", "--config", facilitator.string(), "approve", id});
+  INFO(approved.err);
+  REQUIRE(approved.exit_code == 0);
+
+  nlohmann::json status;
+  CHECK(WaitUntil(10s, [&] {
+    status = region.Json(region.Hub("national", {"status", "--json"}));
+    return status["messages_by_kind"]["relay"] == 1;
+  }, 100ms));
+  CHECK(status["messages_by_kind"]["relay"] == 1);
+  CHECK(status["messages_by_kind"]["learning-item"] == 0);  // only the approved relay
+
+  // A national subscriber reads the relay; the trust's original inside still verifies.
+  const fs::path reader = region.path("reader.toml");
+  WriteText(reader, "[node]\norganisation = \"NAT\"\nkey = \"keys/reader.secret\"\n"
+                    "data_dir = \"reader\"\n[hub]\nendpoint = \"" + region.Endpoint("national") +
+                        "\"\npublic_key = \"keys/national.public\"\nsubscribe_endpoint = \"" +
+                        region.SubscribeEndpoint("national") + "\"\n");
+  RunResult sub = region.Call({kLls, "subscribe", "--config", reader.string()}, 15s);
+  INFO(sub.err);
+  REQUIRE(sub.exit_code == 0);
+  std::optional<nlohmann::json> relay;
+  size_t aggregates = 0;
+  std::istringstream lines(sub.out);
+  for (std::string line; std::getline(lines, line);) {
+    nlohmann::json m = nlohmann::json::parse(line);
+    CHECK(m["verified"] == true);
+    if (m["kind"] == "relay") relay = m;
+    if (m["kind"] == "aggregate") ++aggregates;
+  }
+  CHECK(aggregates >= 4);  // north twice (first figures, revision), south twice (and withdrawn)
+  REQUIRE(relay.has_value());
+  auto original = crypto::FromHex((*relay)["body"]["original"].get<std::string>());
+  REQUIRE(original.ok());
+  const fs::path file = region.path("original.env");
+  {
+    std::ofstream out(file, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(original->data()),
+              static_cast<std::streamsize>(original->size()));
+  }
+  nlohmann::json origin = region.Json(region.Call({kLls, "inspect", file.string()}));
+  CHECK(origin["verified"] == true);
+  CHECK(origin["message_id"] == id);
+  CHECK(origin["kind"] == "learning-item");
+  CHECK(origin["body"]["title"] == "Skin to skin");
+}
+
+}  // namespace
+}  // namespace lls::test
