@@ -28,7 +28,7 @@ HUB_PID=""
 cleanup() { [ -n "$HUB_PID" ] && kill "$HUB_PID" 2>/dev/null && wait "$HUB_PID" 2>/dev/null; true; }
 trap cleanup EXIT
 
-step "Keys: an LLS hub and three trusts (Ed25519 to sign, X25519 for CURVE)"
+step "Keys: an LLS hub, three trusts and a facilitator (Ed25519 to sign, X25519 for CURVE)"
 for name in lls-north trust-leeds trust-york trust-hull facilitator-north; do
   "$LLS" keygen --name "$name" --out keys >/dev/null
   echo "  keys/$name.secret (0600) and keys/$name.public"
