@@ -7,6 +7,7 @@
 //                 includes zmq.hpp.
 //   outbox.h      the durable queue of signed envelopes awaiting a hub's Ack
 //   publisher.h   drains an Outbox over a ClientTransport, with resends and backoff
+//   subscribe_client.h  a subscribe endpoint's client: VerifyEntry and Subscriber
 //   sqlite.h      SQLite wrapped once (Database, Statement, Transaction, migrations)
 //   config_file.h TOML configuration with defaults and unknown-key detection
 //   catalogue.h   the measure catalogue (built in from measures.json)
@@ -26,4 +27,5 @@
 #include "exchange/outbox.h"
 #include "exchange/publisher.h"
 #include "exchange/sqlite.h"
+#include "exchange/subscribe_client.h"
 #include "exchange/transport.h"

@@ -9,6 +9,9 @@
 //   aggregates.h       latest summary per (trust, project); aggregates per (LLS, measure, month)
 //   curation.h         learning items and their curation state; the relay on approval
 //   federation.h       upward: forward changed cells and relays to a [parent] via the outbox
+//   downward.h         downward: read the parent's log, relay bulletins, catalogues, national
+//                      learning to this hub's members as its own signed relays
+//   presence.h         last_seen, connected and subscribers, kept in hub.db for status
 //   member_directory.h in-memory members; the ZAP authority
 //   roles.h            which role may send which kind
 //   hub_config.h       hub.toml
@@ -19,6 +22,7 @@
 
 #include "hub/aggregates.h"
 #include "hub/curation.h"
+#include "hub/downward.h"
 #include "hub/federation.h"
 #include "hub/hub_cli.h"
 #include "hub/hub_config.h"
@@ -26,5 +30,6 @@
 #include "hub/hub_store.h"
 #include "hub/ingest.h"
 #include "hub/member_directory.h"
+#include "hub/presence.h"
 #include "hub/roles.h"
 #include "hub/subscriptions.h"

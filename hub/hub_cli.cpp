@@ -20,6 +20,7 @@
 #include "hub/hub_config.h"
 #include "hub/hub_server.h"
 #include "hub/hub_store.h"
+#include "hub/presence.h"
 
 namespace lls::hub {
 
@@ -120,6 +121,22 @@ int ShowStatus(const std::filesystem::path& config_path, bool json) {
   if (!aggregates.ok()) return Fail(aggregates.status());
   auto pending = CountPendingLearning(store->database());
   if (!pending.ok()) return Fail(pending.status());
+  SystemClock wall;
+  auto presence = ReadPresence(store->database(), wall.NowMs());
+  if (!presence.ok()) return Fail(presence.status());
+  nlohmann::json member_list = nlohmann::json::array();
+  for (const Member& m : *members) {
+    auto seen = presence->last_seen.find(m.id);
+    member_list.push_back(
+        {{"name", m.name},
+         {"organisation", m.organisation},
+         {"role", RoleName(m.role)},
+         {"lls", m.lls},
+         {"active", m.active()},
+         {"connected", m.active() && presence->Connected(m.id, wall.NowMs())},
+         {"last_seen", seen == presence->last_seen.end() ? nlohmann::json(nullptr)
+                                                         : nlohmann::json(FormatTimeMs(seen->second))}});
+  }
   nlohmann::json parent = nullptr;
   if (config->has_parent()) {
     auto outbox = ParentOutboxStats(store->database());
@@ -140,6 +157,10 @@ int ShowStatus(const std::filesystem::path& config_path, bool json) {
       {"log", {{"messages", stats->messages}, {"last_hub_seq", stats->last_hub_seq}}},
       {"messages_by_kind", by_kind},
       {"pending_curation", *pending},
+      {"member_presence", member_list},
+      {"subscribers", presence->subscribers && presence->hub_running
+                          ? nlohmann::json(*presence->subscribers)
+                          : nlohmann::json(nullptr)},
   };
   if (json) {
     std::cout << j.dump() << "\n";

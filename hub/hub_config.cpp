@@ -28,6 +28,12 @@ Result<HubConfig> HubConfig::Load(const std::filesystem::path& path) {
     return Status(Code::kInvalidArgument,
                   path.string() + ": [parent] needs both endpoint and public_key, or neither");
   }
+  LLS_ASSIGN_OR_RETURN(config.parent_subscribe_endpoint,
+                       file.String("parent.subscribe_endpoint", ""));
+  if (!config.parent_subscribe_endpoint.empty() && config.parent_endpoint.empty()) {
+    return Status(Code::kInvalidArgument,
+                  path.string() + ": [parent] subscribe_endpoint needs endpoint and public_key");
+  }
   if (!parent_key.empty()) {
     LLS_ASSIGN_OR_RETURN(config.parent_public_key, file.Path("parent.public_key"));
   }

@@ -17,6 +17,8 @@
 //   [parent]                            # both or neither; absent: this hub has no parent
 //   endpoint = "tcp://national:7401"    # the parent hub's ingest endpoint
 //   public_key = "keys/national.public" # the parent hub's public key file
+//   subscribe_endpoint = "tcp://national:7402"  # optional: read the parent's bulletins,
+//                                       # catalogues and learning and relay them down
 //
 // Relative paths resolve against the config file's folder. A value type.
 #pragma once
@@ -44,6 +46,8 @@ struct HubConfig {
   // hub signs with its own key: it is enrolled at the parent with --role hub.
   std::string parent_endpoint;                   // empty: no parent
   std::filesystem::path parent_public_key;
+  // [parent] subscribe_endpoint: empty, nothing flows down (hub/downward.h).
+  std::string parent_subscribe_endpoint;
   bool has_parent() const { return !parent_endpoint.empty(); }
 
   std::filesystem::path database() const { return data_dir / "hub.db"; }

@@ -58,8 +58,18 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(const HubConfig& config,
     server->ingest_.AddApplier(server->forwarder_.get());  // last: its Finish sees all changes
     server->parent_ = std::make_unique<ParentLink>(
         server->forwarder_->outbox(), server->identity_, server->clock_,
-        ParentOptions{config.parent_endpoint, std::move(parent)});
+        ParentOptions{config.parent_endpoint, parent});
+    if (!config.parent_subscribe_endpoint.empty()) {
+      LLS_ASSIGN_OR_RETURN(server->downward_,
+                           DownwardRelay::Open(server->store_, server->identity_, parent.sign));
+      ParentSubscribeOptions down;
+      down.endpoint = config.parent_subscribe_endpoint;
+      down.parent = parent;
+      server->parent_subscription_ = std::make_unique<ParentSubscription>(
+          *server->downward_, server->identity_, server->clock_, std::move(down));
+    }
   }
+  LLS_ASSIGN_OR_RETURN(server->presence_, Presence::Open(server->store_));
   LLS_ASSIGN_OR_RETURN(server->data_version_, server->store_.DataVersion());
   LLS_ASSIGN_OR_RETURN(server->transport_,
                        transport::ServerTransport::Start(server->identity_, *server,
@@ -76,7 +86,10 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(const HubConfig& config,
             (subscribe.empty() ? "" : ", subscriptions on " + subscribe) + " with " +
             std::to_string(server->members_.active_count()) + " active member(s)" +
             (config.curation.auto_approve ? "; learning is auto-approved" : "") +
-            (config.has_parent() ? "; forwarding to parent " + config.parent_endpoint : ""));
+            (config.has_parent() ? "; forwarding to parent " + config.parent_endpoint : "") +
+            (config.parent_subscribe_endpoint.empty()
+                 ? ""
+                 : "; reading the parent's " + config.parent_subscribe_endpoint));
   return server;
 }
 
@@ -88,7 +101,13 @@ std::optional<std::string> HubServer::Admit(const crypto::CurveKey& client_key) 
     log::Error("reading the member registry: " + refreshed.message());
     return std::nullopt;  // fail closed
   }
-  return members_.Admit(client_key);
+  std::optional<std::string> admitted = members_.Admit(client_key);
+  if (admitted) {
+    if (const Member* member = members_.ActiveById(*admitted)) {
+      presence_->Seen(member->id, clock_.NowMs());
+    }
+  }
+  return admitted;
 }
 
 Status HubServer::RefreshMembers() {
@@ -111,7 +130,11 @@ Status HubServer::Run(const std::atomic<bool>& stop) {
       Status refreshed = RefreshMembers();
       if (!refreshed.ok()) log::Error("reading the member registry: " + refreshed.message());
       std::vector<transport::InboundFrame> ingest, requests;
+      const int64_t now_ms = clock_.NowMs();
       for (transport::InboundFrame& frame : *frames) {
+        if (const Member* member = members_.ActiveById(frame.user_id)) {
+          presence_->Seen(member->id, now_ms);
+        }
         (frame.channel == transport::Channel::kIngest ? ingest : requests)
             .push_back(std::move(frame));
       }
@@ -126,6 +149,13 @@ Status HubServer::Run(const std::atomic<bool>& stop) {
     }
     SendSubscribeReplies(subscriptions_.Expire(MonotonicMs()));
     if (parent_) parent_->Pump();
+    if (parent_subscription_) {
+      SendSubscribeReplies(subscriptions_.OnAppended(parent_subscription_->Pump()));
+    }
+    presence_->SetSubscribers(static_cast<int64_t>(subscriptions_.parked()));
+    if (Status flushed = presence_->Flush(clock_.NowMs()); !flushed.ok()) {
+      log::Warn("recording presence: " + flushed.message());
+    }
     if (drop_pending_ || std::chrono::steady_clock::now() >= next_check) {
       next_check = std::chrono::steady_clock::now() + kRegistryCheckEvery;
       Status refreshed = RefreshMembers();
@@ -141,6 +171,9 @@ Status HubServer::Run(const std::atomic<bool>& stop) {
       // Their connections are gone; subscribers ask again once reconnected.
       subscriptions_.DropAll();
     }
+  }
+  if (Status stopped = presence_->Stop(clock_.NowMs()); !stopped.ok()) {
+    log::Warn("recording presence: " + stopped.message());
   }
   const IngestCounters& c = ingest_.counters();
   uint64_t refused = 0;

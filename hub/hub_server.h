@@ -3,7 +3,7 @@
 // -> validate and group-commit a batch of ingest frames -> reply -> wake the parked
 // subscriptions that can read what was committed -> answer or park subscribe requests ->
 // answer long-polls whose wait is over -> with a parent, one non-blocking step of the upward
-// link (hub/federation.h); every 250 ms, notice registry changes and cut the
+// link (hub/federation.h) and of the downward subscription (hub/downward.h); every 250 ms, notice registry changes and cut the
 // connections of revoked members (both sockets).
 //
 // Not thread-safe: Run() is called on one thread; another thread (or a signal handler) may
@@ -18,11 +18,13 @@
 #include "exchange/transport.h"
 #include "hub/aggregates.h"
 #include "hub/curation.h"
+#include "hub/downward.h"
 #include "hub/federation.h"
 #include "hub/hub_config.h"
 #include "hub/hub_store.h"
 #include "hub/ingest.h"
 #include "hub/member_directory.h"
+#include "hub/presence.h"
 #include "hub/subscriptions.h"
 
 namespace lls::hub {
@@ -64,6 +66,10 @@ class HubServer final : private transport::ZapAuthority {
   // With a [parent]: the forwarder (an applier, after aggregates_) and the link that drains it.
   std::unique_ptr<Forwarder> forwarder_;
   std::unique_ptr<ParentLink> parent_;
+  // With [parent] subscribe_endpoint: what flows down from the parent (hub/downward.h).
+  std::unique_ptr<DownwardRelay> downward_;
+  std::unique_ptr<ParentSubscription> parent_subscription_;
+  std::unique_ptr<Presence> presence_;  // last_seen and subscribers, for status (hub/presence.h)
   std::unique_ptr<transport::ServerTransport> transport_;
   int64_t data_version_ = 0;
   bool drop_pending_ = false;

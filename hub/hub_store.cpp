@@ -276,7 +276,7 @@ Result<std::vector<uint64_t>> HubStore::AppendBatchOnce(
 Result<uint64_t> HubStore::AppendAuthored(const Envelope& envelope, const Bytes& encoded,
                                           int64_t received_at_ms) {
   if (!db_.InTransaction()) {
-    return Status(Code::kInternal, "AppendAuthored must run inside AppendBatch's transaction");
+    return Status(Code::kInternal, "AppendAuthored must run inside a transaction");
   }
   LLS_ASSIGN_OR_RETURN(
       db::Statement insert,

@@ -106,7 +106,8 @@ class HubStore {
   // whole batch back.
   Result<std::vector<uint64_t>> AppendBatch(const std::vector<LogRecord>& records,
                                             const std::vector<StateApplier*>& appliers = {});
-  // For a state applier, inside AppendBatch's transaction only (kInternal otherwise): appends
+  // For a state applier, inside AppendBatch's transaction, or for the downward relay
+  // (hub/downward.h) inside a transaction of its own; kInternal outside one. Appends
   // a message the hub authored and signed itself (e.g. a relay on approval, hub/curation.h),
   // with member_id NULL — it arrived on no member's connection. The caller gives it a fresh
   // message id and the hub's next signer sequence; a clash with either fails (and rolls the

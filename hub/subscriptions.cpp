@@ -25,6 +25,9 @@ std::vector<Kind> ReadableKinds(const Member& reader, const SubscribeOptions& op
 
 bool MayRead(const Member& reader, Kind kind, const SubscribeOptions& /*options*/) {
   if (!reader.active()) return false;
+  if (reader.role == Role::kHub) {  // a child hub: what it relays down (hub/downward.h)
+    return kind == Kind::kBulletin || kind == Kind::kMeasureCatalogue || kind == Kind::kRelay;
+  }
   switch (kind) {
     case Kind::kProjectSummary:
     case Kind::kAggregate:

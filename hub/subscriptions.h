@@ -42,7 +42,8 @@ struct SubscribeOptions {
 
 // Whether `reader` may receive messages of `kind` from this hub (docs/protocol.md 12.4):
 // summaries, aggregates, retractions, bulletins, measure catalogues and relays, everyone;
-// learning items (pending ones too) and curation decisions, facilitators only. Everyone else
+// learning items (pending ones too) and curation decisions, facilitators only. A child hub
+// (role hub) reads only bulletins, measure catalogues and relays. Everyone else
 // reads a learning item once it is approved, as the relay the hub appends then.
 bool MayRead(const Member& reader, Kind kind, const SubscribeOptions& options);
 

@@ -1,12 +1,10 @@
 // Inbox: the node's side of the hub's redistribution (docs/protocol.md section 12).
 //
-// Three pieces, smallest first:
-//   VerifyEntry  one LogEntry from the hub -> a verified message, or why not: the envelope is
-//                decoded with DecodeLimits, its signature verified (crypto::Verify) BEFORE the
-//                body is decoded, and the body's kind must match the envelope's;
+// Three pieces, smallest first; the first two live in exchange/subscribe_client.h (shared with
+// a hub reading its parent, hub/downward.h) and are named here too:
+//   VerifyEntry  one LogEntry from the hub -> a verified message, or why not;
 //   Subscriber   request/reply over a ClientTransport connected to the hub's subscribe
-//                endpoint: one request outstanding at a time, asked again when its answer is
-//                overdue, and late answers to earlier requests discarded;
+//                endpoint, one request outstanding at a time;
 //   InboxClient  keeps node.db's inbox current: asks from the stored cursor, verifies each
 //                entry, stores the good ones and moves the cursor in ONE transaction. An entry
 //                that fails verification is not stored, is counted and reported, and the
@@ -23,29 +21,13 @@
 #include <vector>
 
 #include "exchange/clock.h"
+#include "exchange/subscribe_client.h"
 #include "exchange/transport.h"
 #include "node/node_store.h"
 #include "schema/codec.h"
 #include "schema/messages.h"
 
 namespace lls::node {
-
-// Decode limits for redistributed envelopes and for whole replies. A hub accepts envelopes up
-// to its ingest.max_message_bytes (1 MiB by default) and caps a batch at 1 MiB plus one entry.
-inline constexpr size_t kMaxEntryBytes = 8u << 20;
-inline constexpr size_t kMaxReplyBytes = (16u << 20) + 65536;
-
-struct VerifiedEntry {
-  uint64_t hub_seq = 0;
-  std::string organisation;  // the hub's word for who sent it
-  Envelope envelope;
-  Body body;
-  Bytes raw;  // the envelope bytes as received
-};
-
-// kCorrupt when the envelope or body does not decode or the kinds disagree, kUnauthenticated
-// when the signature does not verify; the message says which, with the hub sequence.
-Result<VerifiedEntry> VerifyEntry(const LogEntry& entry);
 
 struct InboxReport {
   int64_t stored = 0;      // new messages stored
@@ -63,30 +45,12 @@ struct InboxReport {
 Status ApplyBatch(NodeStore& store, const SubscribeBatch& batch, int64_t now_ms,
                   InboxReport& report);
 
-class Subscriber {
- public:
-  explicit Subscriber(transport::ClientTransport& transport,
-                      std::chrono::milliseconds grace = std::chrono::seconds(3))
-      : transport_(transport), grace_(grace) {}
-
-  // Sends a request unless one for the same `from` is outstanding and not yet overdue
-  // (wait_ms + grace after it was sent).
-  Status Request(uint64_t from, uint32_t max_messages, uint32_t wait_ms);
-  // Waits up to `timeout` for the outstanding request's answer: nullopt when none came.
-  // kRefused (with the hub's code and text) for a SubscribeError, kUnauthenticated at once when
-  // the hub refuses this key at the handshake, kCorrupt for a reply that does not decode.
-  Result<std::optional<SubscribeBatch>> Receive(std::chrono::milliseconds timeout);
-  bool outstanding() const { return outstanding_.has_value(); }
-
- private:
-  struct Outstanding {
-    uint64_t from = 0;
-    std::chrono::steady_clock::time_point overdue_at;
-  };
-  transport::ClientTransport& transport_;
-  std::chrono::milliseconds grace_;
-  std::optional<Outstanding> outstanding_;
-};
+// The shared client pieces (exchange/subscribe_client.h), under their historical names.
+using lls::kMaxEntryBytes;
+using lls::kMaxReplyBytes;
+using lls::Subscriber;
+using lls::VerifiedEntry;
+using lls::VerifyEntry;
 
 struct InboxOptions {
   uint32_t wait_ms = 2000;        // long-poll asked of the hub

@@ -369,14 +369,35 @@ struct Relayed {
   Envelope envelope;
   LearningItem item;
 };
-std::optional<Relayed> RelayedLearning(const Relay& relay) {
+
+// The innermost message of a relay (a hub relays a parent's relay nested one level: hub/
+// downward.h), each level's signature verified; nullopt if any level fails.
+struct Unwrapped {
+  Envelope envelope;
+  Body body;
+  int depth = 0;  // relays around it
+};
+std::optional<Unwrapped> UnwrapRelay(const Relay& relay) {
   DecodeLimits limits;
   limits.max_frame_bytes = kMaxEntryBytes;
-  WireResult<Envelope> e = DecodeEnvelope(relay.original, limits);
-  if (!e.ok() || e->kind != Kind::kLearningItem || !crypto::Verify(*e)) return std::nullopt;
-  WireResult<Body> b = DecodeBody(e->body, limits);
-  if (!b.ok() || !std::holds_alternative<LearningItem>(*b)) return std::nullopt;
-  return Relayed{std::move(e).value(), std::get<LearningItem>(std::move(b).value())};
+  const Relay* current = &relay;
+  std::optional<Unwrapped> out;
+  for (int depth = 1; depth <= 3; ++depth) {
+    WireResult<Envelope> e = DecodeEnvelope(current->original, limits);
+    if (!e.ok() || !crypto::Verify(*e)) return std::nullopt;
+    WireResult<Body> b = DecodeBody(e->body, limits);
+    if (!b.ok() || KindOf(*b) != e->kind) return std::nullopt;
+    out = Unwrapped{std::move(e).value(), std::move(b).value(), depth};
+    current = std::get_if<Relay>(&out->body);
+    if (current == nullptr) return out;
+  }
+  return std::nullopt;  // deeper than any hub relays
+}
+
+std::optional<Relayed> RelayedLearning(const Relay& relay) {
+  std::optional<Unwrapped> inner = UnwrapRelay(relay);
+  if (!inner || !std::holds_alternative<LearningItem>(inner->body)) return std::nullopt;
+  return Relayed{std::move(inner->envelope), std::get<LearningItem>(std::move(inner->body))};
 }
 
 std::string Headline(const Body& body) {
@@ -406,9 +427,18 @@ std::string Headline(const Body& body) {
     }
     std::string operator()(const Bulletin& b) const { return b.title; }
     std::string operator()(const Relay& r) const {
-      if (auto relayed = RelayedLearning(r)) {
-        return "approved learning from " + relayed->item.organisation + ": " +
-               relayed->item.title + " (" + LearningKindName(relayed->item.kind) + ")";
+      std::optional<Unwrapped> inner = UnwrapRelay(r);
+      if (inner) {
+        if (const auto* item = std::get_if<LearningItem>(&inner->body)) {
+          return "approved learning from " + item->organisation + ": " + item->title + " (" +
+                 LearningKindName(item->kind) + ")";
+        }
+        if (const auto* b = std::get_if<Bulletin>(&inner->body)) {
+          return "bulletin from national: " + b->title;
+        }
+        if (const auto* c = std::get_if<MeasureCatalogue>(&inner->body)) {
+          return "measure catalogue from national: version " + std::to_string(c->version);
+        }
       }
       return "relay of " + std::to_string(r.original.size()) + " bytes";
     }

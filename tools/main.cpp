@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "crypto/crypto.h"
+#include "tools/bulletin_cli.h"
 #include "tools/curate_cli.h"
 #include "tools/scrub_cli.h"
 #include "tools/subscribe_cli.h"
@@ -67,6 +68,14 @@ int main(int argc, char** argv) {
       ->required()
       ->delimiter(',');
 
+  lls::tools::BulletinArgs bulletin_args;
+  auto* bulletin = app.add_subcommand("bulletin", "publish a bulletin (a national-role member)");
+  bulletin->add_option("--config", bulletin_args.config, "the member's configuration (node.toml)")
+      ->required();
+  bulletin->add_option("--title", bulletin_args.title, "the bulletin's title")->required();
+  bulletin->add_option("--text", bulletin_args.text, "its text")->required();
+  bulletin->add_option("--area", bulletin_args.area, "a clinical area (e.g. smoke-free-pregnancy)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -89,6 +98,7 @@ int main(int argc, char** argv) {
     for (CLI::App* sub : curate->get_subcommands()) curate_args.command = sub->get_name();
     return lls::tools::Curate(curate_args);
   }
+  if (*bulletin) return lls::tools::PublishBulletin(bulletin_args);
   if (*scrub) return lls::tools::Scrub({scrub_files.begin(), scrub_files.end()}, scrub_json);
   return 2;
 }

@@ -18,6 +18,32 @@ namespace {
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
 constexpr uint32_t kLongPollMs = 25000;
 
+// For a relay: the message inside (a hub relays its parent's relay nested one level), each
+// level's signature verified. "verified": false when a level does not decode or verify.
+nlohmann::json Origin(const Relay& relay) {
+  DecodeLimits limits;
+  limits.max_frame_bytes = node::kMaxEntryBytes;
+  Bytes current = relay.original;
+  nlohmann::json via = nlohmann::json::array();
+  for (int depth = 0; depth < 3; ++depth) {
+    WireResult<Envelope> e = DecodeEnvelope(current, limits);
+    if (!e.ok() || !crypto::Verify(*e)) return {{"verified", false}};
+    WireResult<Body> b = DecodeBody(e->body, limits);
+    if (!b.ok() || KindOf(*b) != e->kind) return {{"verified", false}};
+    if (const auto* inner = std::get_if<Relay>(&*b)) {
+      via.push_back(crypto::ToHex(e->signer));
+      current = inner->original;
+      continue;
+    }
+    nlohmann::json out = EnvelopeHeaderToJson(*e);
+    out["verified"] = true;
+    out["body"] = BodyToJson(*b);
+    out["relayed_via"] = via;  // signers of the relays inside the outer one
+    return out;
+  }
+  return {{"verified", false}};
+}
+
 int Fail(const Status& status) {
   std::fprintf(stderr, "lls: %s\n", status.message().c_str());
   return status.code() == Code::kInvalidArgument ? 2 : 1;
@@ -75,6 +101,7 @@ int Subscribe(const std::filesystem::path& config_path, uint64_t from,
       out["body"] = BodyToJson(verified->body);
       out["hub_seq"] = entry.hub_seq;
       out["from"] = entry.organisation;
+      if (const auto* relay = std::get_if<Relay>(&verified->body)) out["origin"] = Origin(*relay);
       std::cout << out.dump() << "\n" << std::flush;
       if (count && ++printed >= *count) break;
     }

@@ -35,7 +35,7 @@ class FederationRegion {
   }
 
   // Writes NAME.toml for a hub (data in folder NAME), with a [parent] when `parent` is set
-  // (that hub must already run), and starts it.
+  // (that hub must already run; both its endpoints, so flow goes up and down), and starts it.
   void StartHub(const std::string& name, const std::string& parent = "") {
     Keygen(name);
     std::string text = "[hub]\nname = \"" + name + "\"\nkey = \"keys/" + name +
@@ -44,7 +44,8 @@ class FederationRegion {
                        "[subscribe]\nendpoint = \"tcp://127.0.0.1:*\"\n";
     if (!parent.empty()) {
       text += "[parent]\nendpoint = \"" + Endpoint(parent) + "\"\npublic_key = \"keys/" +
-              parent + ".public\"\n";
+              parent + ".public\"\nsubscribe_endpoint = \"" + SubscribeEndpoint(parent) +
+              "\"\n";
     }
     WriteText(config(name), text);
     if (!parent.empty()) Enrol(parent, name, "LLS-" + name, "hub", name);
@@ -93,6 +94,12 @@ class FederationRegion {
     return path(name + ".toml");
   }
 
+  // Starts a long-running process (e.g. `lls-node run`), logged as `label`.
+  Process& Start(const std::string& label, const std::vector<std::string>& argv) {
+    processes_.push_back(std::make_unique<Process>(argv, logs_, label));
+    return *processes_.back();
+  }
+
   RunResult Node(const std::string& name, std::vector<std::string> args) {
     args.insert(args.begin(), {kNode, "--config", path(name + ".toml").string()});
     return Call(args);
@@ -114,6 +121,7 @@ class FederationRegion {
   TempDir dir_;
   fs::path logs_;
   std::map<std::string, std::unique_ptr<Process>> hubs_;
+  std::vector<std::unique_ptr<Process>> processes_;
 };
 
 }  // namespace lls::test

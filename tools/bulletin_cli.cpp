@@ -1,0 +1,82 @@
+#include "tools/bulletin_cli.h"
+
+#include <cstdio>
+#include <iostream>
+
+#include "crypto/crypto.h"
+#include "exchange/clock.h"
+#include "exchange/publisher.h"
+#include "exchange/transport.h"
+#include "node/node_config.h"
+#include "node/node_store.h"
+
+namespace lls::tools {
+
+namespace {
+
+constexpr auto kAckWait = std::chrono::seconds(10);
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "lls: %s\n", status.message().c_str());
+  return status.code() == Code::kInvalidArgument ? 2 : 1;
+}
+
+std::optional<ClinicalArea> ParseArea(const std::string& name) {
+  for (uint16_t i = 0; i < 64; ++i) {
+    auto area = static_cast<ClinicalArea>(i);
+    if (name == AreaName(area)) return area;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int PublishBulletin(const BulletinArgs& args) {
+  Bulletin bulletin;
+  bulletin.title = args.title;
+  bulletin.text = args.text;
+  if (bulletin.title.empty() || bulletin.text.empty()) {
+    return Fail(Status(Code::kInvalidArgument, "a bulletin needs --title and --text"));
+  }
+  if (!args.area.empty()) {
+    std::optional<ClinicalArea> area = ParseArea(args.area);
+    if (!area) return Fail(Status(Code::kInvalidArgument, "unknown --area '" + args.area + "'"));
+    bulletin.area = *area;
+  }
+  auto config = node::NodeConfig::Load(args.config);
+  if (!config.ok()) return Fail(config.status());
+  auto identity = crypto::LoadSecretKeyFile(config->key_path);
+  if (!identity.ok()) return Fail(identity.status());
+  auto hub = crypto::LoadPublicKeyFile(config->hub_public_key);
+  if (!hub.ok()) return Fail(hub.status());
+  auto store = node::NodeStore::Open(config->database());
+  if (!store.ok()) return Fail(store.status());
+  SystemClock clock;
+  auto sealed = (*store)->outbox().Enqueue(*identity, bulletin, clock.NowMs());
+  if (!sealed.ok()) return Fail(sealed.status());
+  auto client = transport::ClientTransport::Connect(*identity, {config->hub_endpoint, hub->curve});
+  if (!client.ok()) return Fail(client.status());
+  Publisher publisher((*store)->outbox(), **client, clock);
+  auto report = publisher.PublishAll(kAckWait);
+  if (!report.ok()) return Fail(report.status());
+  const std::string mine = crypto::ToHex(sealed->message_id);
+  for (const std::string& r : report->rejections) {
+    if (r.find(mine) != std::string::npos) {
+      std::fprintf(stderr, "lls: bulletin refused by the hub: %s\n",
+                   r.substr(r.find("refused: ") + 9).c_str());
+      return 1;
+    }
+  }
+  if (report->remaining > 0) {
+    std::fprintf(stderr,
+                 "lls: no answer from the hub at %s within %lld s; the bulletin stays queued "
+                 "in %s and is sent again by the next lls bulletin or lls-node publish\n",
+                 config->hub_endpoint.c_str(), static_cast<long long>(kAckWait.count()),
+                 config->database().string().c_str());
+    return 1;
+  }
+  std::cout << "bulletin " << mine << ": acknowledged by the hub\n";
+  return 0;
+}
+
+}  // namespace lls::tools
