@@ -10,6 +10,8 @@
 //   (e) a subscriber that was down replays from sequence 1, every message once and in order,
 //       then continues live without a gap.
 #include <catch2/catch.hpp>
+
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -231,6 +233,11 @@ TEST_CASE("three tiers: aggregates up, learning after curation, bulletins down, 
     return running.Stderr().find("retrying in") != std::string::npos;
   }, 50ms));
   const auto cut_after = std::chrono::steady_clock::now() - revoked_at;
+  // The promise is "within a second"; the check leaves margin for a loaded CI machine, and the
+  // figure is printed so that a drift shows.
+  std::cout << "revocation: running node refused "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(cut_after).count()
+            << " ms after `members revoke` returned\n";
   CHECK(cut_after < 2s);
   Publish(region, "south-t2", kCountsB);  // the others still work
   ExpectNational(region, nlohmann::json::array({Row("national", 4, 2, 155, 1110),
