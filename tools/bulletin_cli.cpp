@@ -4,11 +4,8 @@
 #include <iostream>
 
 #include "crypto/crypto.h"
-#include "exchange/clock.h"
-#include "exchange/publisher.h"
-#include "exchange/transport.h"
 #include "node/node_config.h"
-#include "node/node_store.h"
+#include "tools/signed_send.h"
 
 namespace lls::tools {
 
@@ -49,33 +46,23 @@ int PublishBulletin(const BulletinArgs& args) {
   if (!identity.ok()) return Fail(identity.status());
   auto hub = crypto::LoadPublicKeyFile(config->hub_public_key);
   if (!hub.ok()) return Fail(hub.status());
-  auto store = node::NodeStore::Open(config->database());
-  if (!store.ok()) return Fail(store.status());
-  SystemClock clock;
-  auto sealed = (*store)->outbox().Enqueue(*identity, bulletin, clock.NowMs());
-  if (!sealed.ok()) return Fail(sealed.status());
-  auto client = transport::ClientTransport::Connect(*identity, {config->hub_endpoint, hub->curve});
-  if (!client.ok()) return Fail(client.status());
-  Publisher publisher((*store)->outbox(), **client, clock);
-  auto report = publisher.PublishAll(kAckWait);
-  if (!report.ok()) return Fail(report.status());
-  const std::string mine = crypto::ToHex(sealed->message_id);
-  for (const std::string& r : report->rejections) {
-    if (r.find(mine) != std::string::npos) {
-      std::fprintf(stderr, "lls: bulletin refused by the hub: %s\n",
-                   r.substr(r.find("refused: ") + 9).c_str());
+  auto outcome = SendSigned(*config, *identity, *hub, bulletin, kAckWait);
+  if (!outcome.ok()) return Fail(outcome.status());
+  switch (outcome->answer) {
+    case SendOutcome::Answer::kRefused:
+      std::fprintf(stderr, "lls: bulletin refused by the hub: %s\n", outcome->refusal.c_str());
       return 1;
-    }
+    case SendOutcome::Answer::kNoAnswer:
+      std::fprintf(stderr,
+                   "lls: no answer from the hub at %s within %lld s; the bulletin stays queued "
+                   "in %s and is sent again by the next lls bulletin or lls-node publish\n",
+                   config->hub_endpoint.c_str(), static_cast<long long>(kAckWait.count()),
+                   config->database().string().c_str());
+      return 1;
+    case SendOutcome::Answer::kAcked:
+      break;
   }
-  if (report->remaining > 0) {
-    std::fprintf(stderr,
-                 "lls: no answer from the hub at %s within %lld s; the bulletin stays queued "
-                 "in %s and is sent again by the next lls bulletin or lls-node publish\n",
-                 config->hub_endpoint.c_str(), static_cast<long long>(kAckWait.count()),
-                 config->database().string().c_str());
-    return 1;
-  }
-  std::cout << "bulletin " << mine << ": acknowledged by the hub\n";
+  std::cout << "bulletin " << outcome->message_id << ": acknowledged by the hub\n";
   return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "node/inbox.h"
 #include "node/node_config.h"
 #include "node/node_store.h"
+#include "tools/signed_send.h"
 
 namespace lls::tools {
 
@@ -264,32 +265,22 @@ int Decide(const CurateArgs& args, const node::NodeConfig& config, crypto::Ident
   if (!target.ok()) return Fail(target.status());
   curation.target = *target;
 
-  auto store = node::NodeStore::Open(config.database());
-  if (!store.ok()) return Fail(store.status());
-  SystemClock clock;
-  auto sealed = (*store)->outbox().Enqueue(identity, curation, clock.NowMs());
-  if (!sealed.ok()) return Fail(sealed.status());
-  auto client = transport::ClientTransport::Connect(identity, {config.hub_endpoint, hub.curve});
-  if (!client.ok()) return Fail(client.status());
-  Publisher publisher((*store)->outbox(), **client, clock);
-  auto report = publisher.PublishAll(kAckWait);
-  if (!report.ok()) return Fail(report.status());
-  const std::string mine = crypto::ToHex(sealed->message_id);
-  for (const std::string& r : report->rejections) {
-    if (r.find(mine) != std::string::npos) {
+  auto outcome = SendSigned(config, identity, hub, curation, kAckWait);
+  if (!outcome.ok()) return Fail(outcome.status());
+  switch (outcome->answer) {
+    case SendOutcome::Answer::kRefused:
       std::fprintf(stderr, "lls: %s of %s refused by the hub: %s\n", args.command.c_str(),
-                   crypto::ToHex(curation.target).c_str(),
-                   r.substr(r.find("refused: ") + 9).c_str());
+                   crypto::ToHex(curation.target).c_str(), outcome->refusal.c_str());
       return 1;
-    }
-  }
-  if (report->remaining > 0) {
-    std::fprintf(stderr,
-                 "lls: no answer from the hub at %s within %lld s; the %s stays queued in %s "
-                 "and is sent again by the next lls curate or lls-node publish\n",
-                 config.hub_endpoint.c_str(), static_cast<long long>(kAckWait.count()),
-                 args.command.c_str(), config.database().string().c_str());
-    return 1;
+    case SendOutcome::Answer::kNoAnswer:
+      std::fprintf(stderr,
+                   "lls: no answer from the hub at %s within %lld s; the %s stays queued in %s "
+                   "and is sent again by the next lls curate or lls-node publish\n",
+                   config.hub_endpoint.c_str(), static_cast<long long>(kAckWait.count()),
+                   args.command.c_str(), config.database().string().c_str());
+      return 1;
+    case SendOutcome::Answer::kAcked:
+      break;
   }
   std::cout << args.command << " " << crypto::ToHex(curation.target)
             << ": acknowledged by the hub\n";
