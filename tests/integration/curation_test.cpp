@@ -14,31 +14,6 @@
 namespace lls::test {
 namespace {
 
-void Enrol(Region& region, const std::string& name, const std::string& org,
-           const std::string& role) {
-  RunResult r = region.Hub({"members", "enrol", "--key",
-                            region.path("keys/" + name + ".public").string(), "--org", org,
-                            "--role", role});
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-}
-
-void SetSubscribeEndpoint(const fs::path& config, const std::string& endpoint) {
-  std::string text = ReadText(config);
-  const std::string table = "[hub]\n";
-  size_t at = text.find(table);
-  REQUIRE(at != std::string::npos);
-  text.insert(at + table.size(), "subscribe_endpoint = \"" + endpoint + "\"\n");
-  WriteText(config, text);
-}
-
-nlohmann::json Inbox(Region& region, const std::string& t) {
-  RunResult r = region.Node(t, {"inbox", "--json"});
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  return nlohmann::json::parse(r.out);
-}
-
 void PublishLearning(Region& region, const std::string& id, const std::string& title) {
   const fs::path file = region.path(id + ".json");
   WriteText(file, R"({"learning": [{"id": ")" + id + R"(", "title": ")" + title +
@@ -59,9 +34,9 @@ struct CurationRegion {
   CurationRegion() {
     REQUIRE(region.Call({kLls, "keygen", "--name", "facilitator", "--out",
                          region.path("keys").string()}).exit_code == 0);
-    Enrol(region, "trust-a", "RXA", "trust");
-    Enrol(region, "trust-b", "RXB", "trust");
-    Enrol(region, "facilitator", "LLS-N", "facilitator");
+    region.Enrol("trust-a", "RXA", "trust");
+    region.Enrol("trust-b", "RXB", "trust");
+    region.Enrol("facilitator", "LLS-N", "facilitator");
     region.StartHub();
     const std::string subscribe = region.subscribe_endpoint();
     WriteText(facilitator_config,
@@ -69,7 +44,7 @@ struct CurationRegion {
               "data_dir = \"node-f\"\n[hub]\nendpoint = \"" + region.endpoint() +
                   "\"\npublic_key = \"keys/hub.public\"\nsubscribe_endpoint = \"" + subscribe +
                   "\"\n");
-    SetSubscribeEndpoint(region.node_config("b"), subscribe);
+    region.SubscribeNode("b", subscribe);
   }
 
   RunResult Curate(std::vector<std::string> args) {
@@ -106,7 +81,7 @@ TEST_CASE("a learning note reaches trust B only after the facilitator approves i
 
   // The item is at the hub, yet B (whose daemon long-polls) has nothing.
   std::this_thread::sleep_for(1s);
-  CHECK(Inbox(region, "b")["messages"].empty());
+  CHECK(region.Inbox("b")["messages"].empty());
 
   RunResult approved = c.Curate({"approve", id.substr(0, 10)});
   INFO(approved.err);
@@ -116,7 +91,7 @@ TEST_CASE("a learning note reaches trust B only after the facilitator approves i
 
   nlohmann::json inbox;
   CHECK(WaitUntil(5s, [&] {
-    inbox = Inbox(region, "b");
+    inbox = region.Inbox("b");
     return inbox["messages"].size() == 1;
   }, 100ms));
   INFO(inbox.dump());
@@ -196,7 +171,7 @@ TEST_CASE("a reject needs a reason, and keeps the item from the other trusts",
   RunResult synced = region.Node("b", {"inbox", "--sync"});
   INFO(synced.err);
   REQUIRE(synced.exit_code == 0);
-  CHECK(Inbox(region, "b")["messages"].empty());
+  CHECK(region.Inbox("b")["messages"].empty());
 }
 
 }  // namespace

@@ -10,40 +10,15 @@
 namespace lls::test {
 namespace {
 
-void Enrol(Region& region, const std::string& name, const std::string& org) {
-  RunResult r = region.Hub({"members", "enrol", "--key",
-                            region.path("keys/" + name + ".public").string(), "--org", org,
-                            "--role", "trust"});
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-}
-
-// Adds hub.subscribe_endpoint to a node config (inside its [hub] table).
-void SetSubscribeEndpoint(const fs::path& config, const std::string& endpoint) {
-  std::string text = ReadText(config);
-  const std::string table = "[hub]\n";
-  size_t at = text.find(table);
-  REQUIRE(at != std::string::npos);
-  text.insert(at + table.size(), "subscribe_endpoint = \"" + endpoint + "\"\n");
-  WriteText(config, text);
-}
-
-nlohmann::json Inbox(Region& region, const std::string& t) {
-  RunResult r = region.Node(t, {"inbox", "--json"});
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  return nlohmann::json::parse(r.out);
-}
-
 TEST_CASE("a summary from trust A reaches trust B's inbox through the hub, verified",
           "[integration][inbox]") {
   Region region;
-  Enrol(region, "trust-a", "RXA");
-  Enrol(region, "trust-b", "RXB");
+  region.Enrol("trust-a", "RXA");
+  region.Enrol("trust-b", "RXB");
   region.StartHub();
   const std::string subscribe = region.subscribe_endpoint();
   REQUIRE(subscribe.starts_with("tcp://127.0.0.1:"));
-  SetSubscribeEndpoint(region.node_config("b"), subscribe);
+  region.SubscribeNode("b", subscribe);
   Process& node_b = region.StartNode("b");
 
   WriteText(region.path("projects.csv"),
@@ -56,7 +31,7 @@ TEST_CASE("a summary from trust A reaches trust B's inbox through the hub, verif
   // B's daemon long-polls: the hub answers as soon as the summary is committed.
   nlohmann::json inbox;
   CHECK(WaitUntil(5s, [&] {
-    inbox = Inbox(region, "b");
+    inbox = region.Inbox("b");
     return inbox["messages"].size() == 1;
   }, 100ms));
   INFO(inbox.dump());
@@ -109,9 +84,9 @@ TEST_CASE("a summary from trust A reaches trust B's inbox through the hub, verif
 TEST_CASE("an unenrolled node's subscription is refused at the handshake, in one line",
           "[integration][inbox]") {
   Region region;
-  Enrol(region, "trust-a", "RXA");  // trust-b is not enrolled
+  region.Enrol("trust-a", "RXA");  // trust-b is not enrolled
   region.StartHub();
-  SetSubscribeEndpoint(region.node_config("b"), region.subscribe_endpoint());
+  region.SubscribeNode("b", region.subscribe_endpoint());
   RunResult sub = region.Call(
       {kLls, "subscribe", "--config", region.node_config("b").string(), "--count", "1"}, 20s);
   CHECK(sub.exit_code == 1);

@@ -65,11 +65,6 @@ std::string AllStoredBytes(Region& region) {
   return all;
 }
 
-void Enrol(Region& region, const std::string& name, const std::string& org) {
-  REQUIRE(region.Hub({"members", "enrol", "--key", region.path("keys/" + name + ".public").string(),
-                      "--org", org, "--role", "trust"}).exit_code == 0);
-}
-
 nlohmann::json NodeStatus(Region& region, const std::string& t) {
   RunResult r = region.Node(t, {"status", "--json", "--no-probe"});
   REQUIRE(r.exit_code == 0);
@@ -79,7 +74,7 @@ nlohmann::json NodeStatus(Region& region, const std::string& t) {
 TEST_CASE("an identifier in a note refuses publishing; --redact publishes without it",
           "[integration][node]") {
   Region region;
-  Enrol(region, "trust-a", "RXA");
+  region.Enrol("trust-a", "RXA");
   region.StartHub();
   WriteText(region.path("projects.csv"), kProjectsCsv);
   WriteText(region.path("counts.csv"), kCountsCsv);
@@ -165,7 +160,7 @@ TEST_CASE("a file with a bad row is refused whole, each problem as file:line", "
 TEST_CASE("queued messages survive SIGKILL and a hub outage, and arrive exactly once",
           "[integration][node]") {
   Region region;
-  Enrol(region, "trust-a", "RXA");
+  region.Enrol("trust-a", "RXA");
   // The hub is down: the node queues and keeps trying.
   constexpr int kProjects = 12;
   std::string projects = "project,title,area\n";
@@ -199,7 +194,7 @@ TEST_CASE("queued messages survive SIGKILL and a hub outage, and arrive exactly 
 TEST_CASE("the daemon imports and publishes what lands in its drop folder, and stops on SIGTERM",
           "[integration][node]") {
   Region region;
-  Enrol(region, "trust-a", "RXA");
+  region.Enrol("trust-a", "RXA");
   region.StartHub();
   region.AppendNodeConfig("a", "[drop]\nfolder = \"drop-a\"\npoll_seconds = 1\n");
   fs::create_directories(region.path("drop-a"));

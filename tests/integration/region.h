@@ -80,6 +80,31 @@ class Region {
   }
   void StopHub() { hub_.reset(); }
 
+  // Enrols the holder of keys/NAME.public at the hub.
+  void Enrol(const std::string& key_name, const std::string& organisation,
+             const std::string& role = "trust") {
+    RunResult r = Hub({"members", "enrol", "--key", path("keys/" + key_name + ".public").string(),
+                       "--org", organisation, "--role", role});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+  // Points trust `t`'s node at the hub's subscribe endpoint (inside its [hub] table), so its
+  // `run` keeps an inbox.
+  void SubscribeNode(const std::string& t, const std::string& endpoint) {
+    std::string text = ReadText(node_config(t));
+    const std::string table = "[hub]\n";
+    size_t at = text.find(table);
+    REQUIRE(at != std::string::npos);
+    text.insert(at + table.size(), "subscribe_endpoint = \"" + endpoint + "\"\n");
+    WriteText(node_config(t), text);
+  }
+  nlohmann::json Inbox(const std::string& t) {
+    RunResult r = Node(t, {"inbox", "--json"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return nlohmann::json::parse(r.out);
+  }
+
   // Adds lines to trust `t`'s node.toml (e.g. a [drop] table).
   void AppendNodeConfig(const std::string& t, const std::string& text) {
     WriteText(node_config(t), ReadText(node_config(t)) + text);
