@@ -80,6 +80,9 @@ class Outbox {
 
   Result<OutboxStats> Stats();
 
+  // The database the outbox lives in, so a caller can group its writes in one transaction.
+  db::Database& database() { return db_; }
+
   struct Rejection {
     MessageId message_id{};
     Kind kind = Kind::kUnknown;

@@ -1,5 +1,7 @@
 #include "hub/federation.h"
 
+#include "exchange/sqlite.h"
+
 #include "exchange/log.h"
 #include "hub/curation.h"
 #include "schema/codec.h"
@@ -77,8 +79,19 @@ void ParentLink::Pump() {
     publisher_ = std::make_unique<Publisher>(outbox_, *transport_, clock_);
   }
   PublishReport report;
+  // One transaction per turn: the outbox bookkeeping of up to 64 sends and their acks costs
+  // one fsync on the hub thread, not one per row. If it does not commit, the sends are simply
+  // repeated later and acked as duplicates.
+  auto tx = db::Transaction::Begin(outbox_.database());
+  if (!tx.ok()) {
+    log::Error("parent hub: " + tx.status().message());
+    return;
+  }
   // No waiting: ZeroMQ's I/O thread carries the frames; replies are read on the next turn.
   Status pumped = publisher_->Pump(std::chrono::milliseconds(0), /*ignore_backoff=*/false, report);
+  if (Status committed = tx->Commit(); !committed.ok()) {
+    log::Error("parent hub: recording sends and acks: " + committed.message());
+  }
   for (const std::string& r : report.rejections) log::Warn("parent hub: " + r);
   if (pumped.code() == Code::kUnauthenticated) {
     log::Error("parent hub " + options_.endpoint + ": " + pumped.message() +

@@ -328,8 +328,12 @@ Status HubStore::RegisterSchema(const std::string& component,
 Result<LogSlice> HubStore::ReadLog(uint64_t from, const std::vector<Kind>& kinds,
                                    size_t max_entries, size_t max_bytes, uint64_t scan_limit) {
   LogSlice slice;
-  LLS_ASSIGN_OR_RETURN(LogStats stats, Stats());
-  slice.head_seq = stats.last_hub_seq;
+  // MAX over the primary key is one index probe; COUNT(*) (in Stats) would read the whole log
+  // on every subscribe request and wake-up.
+  LLS_ASSIGN_OR_RETURN(db::Statement head,
+                       db_.Prepare("SELECT COALESCE(MAX(hub_seq), 0) FROM log"));
+  LLS_ASSIGN_OR_RETURN(bool has_head, head.Step());
+  slice.head_seq = has_head ? static_cast<uint64_t>(head.ColumnInt(0)) : 0;
   from = std::max<uint64_t>(from, 1);
   // A cursor beyond the log (a hub restored from an older backup) stays where it is.
   if (from > slice.head_seq) {

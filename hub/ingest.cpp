@@ -35,7 +35,48 @@ std::string Ingest::UnknownMeasure(const Body& body) const {
 
 namespace {
 
+// A month as the protocol writes it: "YYYY-MM", years 1900-2099.
+bool IsPeriod(const std::string& p) {
+  auto digit = [&](size_t i) { return p[i] >= '0' && p[i] <= '9'; };
+  if (p.size() != 7 || p[4] != '-' || !digit(0) || !digit(1) || !digit(2) || !digit(3) ||
+      !digit(5) || !digit(6)) {
+    return false;
+  }
+  int century = (p[0] - '0') * 10 + (p[1] - '0');
+  int month = (p[5] - '0') * 10 + (p[6] - '0');
+  return (century == 19 || century == 20) && month >= 1 && month <= 12;
+}
+
+// Bounds the work one summary can cause downstream (aggregate cells, forwards to the parent):
+// 50 measures x 10 years of months is 6,000 points.
+constexpr size_t kMaxPointsPerSummary = 6000;
+
 }  // namespace
+
+// Why the months in `body` cannot be accepted, or "".
+std::string Ingest::BadPeriods(const Body& body) const {
+  if (const auto* summary = std::get_if<ProjectSummary>(&body)) {
+    size_t points = 0;
+    for (const MeasureSeries& series : summary->measures) {
+      for (const MeasurePoint& point : series.points) {
+        if (!IsPeriod(point.period)) {
+          return "period '" + point.period.substr(0, 16) + "' of " + series.measure_code +
+                 " is not YYYY-MM";
+        }
+        ++points;
+      }
+    }
+    if (points > kMaxPointsPerSummary) {
+      return std::to_string(points) + " monthly points in one summary; at most " +
+             std::to_string(kMaxPointsPerSummary);
+    }
+  } else if (const auto* aggregate = std::get_if<Aggregate>(&body)) {
+    if (!IsPeriod(aggregate->period)) {
+      return "aggregate period '" + aggregate->period.substr(0, 16) + "' is not YYYY-MM";
+    }
+  }
+  return "";
+}
 
 Nack Ingest::Refuse(const transport::InboundFrame& frame, const MessageId& id, NackCode code,
                     std::string text) {
@@ -123,6 +164,9 @@ std::variant<Ingest::Accepted, Nack, Ack> Ingest::Validate(const transport::Inbo
     return Refuse(frame, e.message_id, NackCode::kKindMismatch,
                   std::string("envelope says ") + KindName(e.kind) + ", body holds " +
                       KindName(KindOf(*body)));
+  }
+  if (std::string bad = BadPeriods(*body); !bad.empty()) {
+    return Refuse(frame, e.message_id, NackCode::kMalformed, bad);
   }
   if (std::string unknown = UnknownMeasure(*body); !unknown.empty()) {
     return Refuse(frame, e.message_id, NackCode::kUnknownMeasure,

@@ -97,6 +97,7 @@ class Ingest {
   // (a duplicate), or the message to store. Checks within the batch come after, in Handle.
   std::variant<Accepted, Nack, Ack> Validate(const transport::InboundFrame& frame);
   std::string UnknownMeasure(const Body& body) const;
+  std::string BadPeriods(const Body& body) const;
   Nack Refuse(const transport::InboundFrame& frame, const MessageId& id, NackCode code,
               std::string text);
 

@@ -4,6 +4,7 @@
 // The store is a real SQLite file; the member directory is reloaded from it; the clock is fake.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -362,6 +363,43 @@ TEST_CASE("unknown-measure: a summary with a code outside the hub's catalogue", 
   CHECK(nack.text.find("NOT_A_MEASURE") != std::string::npos);
   CHECK(f.StoredMessages() == 0);
   CHECK(f.NackCount(NackCode::kUnknownMeasure) == 1);
+}
+
+TEST_CASE("malformed: a month that is not YYYY-MM, or more points than a summary may hold",
+          "[ingest][nack]") {
+  IngestFixture f;
+  ProjectSummary bad_month = Summary();
+  bad_month.measures = {{"SATOD", {{"a1", 10, 100, false, false}}}};
+  Nack nack = ExpectNack(f.HandleOne(f.From(f.trust_a, Sealed(f.trust_a, 1, bad_month))),
+                         NackCode::kMalformed);
+  CHECK(nack.text.find("'a1'") != std::string::npos);
+
+  ProjectSummary month_13 = Summary();
+  month_13.measures = {{"SATOD", {{"2026-13", 10, 100, false, false}}}};
+  ExpectNack(f.HandleOne(f.From(f.trust_a, Sealed(f.trust_a, 2, month_13))), NackCode::kMalformed);
+
+  // 6,001 points: each month of 2000-2099 (1,200) for five measures, plus one.
+  ProjectSummary huge = Summary();
+  huge.measures.clear();
+  for (const char* code : {"SATOD", "CO_BOOKING", "SMOKING_REFERRAL", "NORMOTHERMIA",
+                           "TERM_ADMISSIONS"}) {
+    MeasureSeries series{code, {}};
+    for (int year = 2000; year < 2100; ++year) {
+      for (int month = 1; month <= 12; ++month) {
+        char period[8];
+        std::snprintf(period, sizeof period, "%04d-%02d", year, month);
+        series.points.push_back({period, 10, 100, false, false});
+      }
+    }
+    huge.measures.push_back(std::move(series));
+  }
+  huge.measures.push_back({"ANTENATAL_STEROIDS", {{"2026-01", 1, 2, false, false}}});
+  Nack too_many = ExpectNack(f.HandleOne(f.From(f.trust_a, Sealed(f.trust_a, 3, huge))),
+                             NackCode::kMalformed);
+  CHECK(too_many.text.find("6001 monthly points") != std::string::npos);
+  huge.measures.pop_back();  // exactly 6,000: accepted
+  ExpectAck(f.HandleOne(f.From(f.trust_a, Sealed(f.trust_a, 4, huge))));
+  CHECK(f.StoredMessages() == 1);
 }
 
 TEST_CASE("kind-mismatch cannot be used to slip a forbidden body past the role check",
