@@ -11,7 +11,10 @@ namespace lls::hub {
 
 namespace {
 
-// agg_projects: the current summary of each (member, project); a retracted project has no row.
+// agg_projects: the current summary of each (member, project), with its signer sequence (v3):
+//               a summary older (by the sender's sequence) than the current one — a resend that
+//               arrived late — changes nothing; a retracted project keeps its row, flagged, so a
+//               late resend of what was retracted cannot bring it back.
 // agg_points:   that summary's points, one row per (member, project, measure, period).
 //               agg_points_figure finds a trust's figure for (measure, period) — the point with
 //               the highest hub_seq — in one index probe, whatever the history.
@@ -90,6 +93,12 @@ CREATE TABLE agg_national (
 );
 )sql";
 
+// v3: ordering by the sender's sequence, and retraction tombstones (see agg_projects above).
+constexpr std::string_view kSchemaV3 = R"sql(
+ALTER TABLE agg_projects ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE agg_projects ADD COLUMN retracted INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 using Key = std::pair<std::string, std::string>;  // (measure, period)
 
 // A trust's figure for one (measure, period): what it contributes to the cell.
@@ -124,7 +133,7 @@ class Maintainer {
 
   // Makes `summary` (or, when null, nothing) the current summary of (member, project).
   Status Replace(const Member& member, const std::string& project, uint64_t hub_seq,
-                 const MessageId& message_id, const ProjectSummary* summary) {
+                 uint64_t sequence, const MessageId& message_id, const ProjectSummary* summary) {
     std::set<Key> keys;
     LLS_ASSIGN_OR_RETURN(db::Statement old_points,
                          db_.Prepare("SELECT measure, period FROM agg_points "
@@ -157,12 +166,12 @@ class Maintainer {
     LLS_RETURN_IF_ERROR(remove.Run());
     if (summary == nullptr) {
       LLS_ASSIGN_OR_RETURN(db::Statement drop,
-                           db_.Prepare("DELETE FROM agg_projects WHERE member_id = ? AND "
-                                       "project_id = ?"));
+                           db_.Prepare("UPDATE agg_projects SET retracted = 1 WHERE member_id = ? "
+                                       "AND project_id = ?"));
       drop.Bind(1, member.id).Bind(2, project);
       LLS_RETURN_IF_ERROR(drop.Run());
     } else {
-      LLS_RETURN_IF_ERROR(StoreSummary(member, project, hub_seq, message_id, fresh));
+      LLS_RETURN_IF_ERROR(StoreSummary(member, project, hub_seq, sequence, message_id, fresh));
     }
     ++rows_;
 
@@ -179,18 +188,22 @@ class Maintainer {
 
  private:
   Status StoreSummary(const Member& member, const std::string& project, uint64_t hub_seq,
-                      const MessageId& message_id, const std::map<Key, MeasurePoint>& points) {
+                      uint64_t sequence, const MessageId& message_id,
+                      const std::map<Key, MeasurePoint>& points) {
     LLS_ASSIGN_OR_RETURN(
         db::Statement upsert,
-        db_.Prepare("INSERT INTO agg_projects (member_id, project_id, lls, hub_seq, message_id) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (member_id, project_id) DO UPDATE SET "
+        db_.Prepare("INSERT INTO agg_projects (member_id, project_id, lls, hub_seq, message_id, "
+                    "sequence, retracted) VALUES (?, ?, ?, ?, ?, ?, 0) "
+                    "ON CONFLICT (member_id, project_id) DO UPDATE SET "
                     "lls = excluded.lls, hub_seq = excluded.hub_seq, "
-                    "message_id = excluded.message_id"));
+                    "message_id = excluded.message_id, sequence = excluded.sequence, "
+                    "retracted = 0"));
     upsert.Bind(1, member.id)
         .Bind(2, project)
         .Bind(3, member.lls)
         .Bind(4, static_cast<int64_t>(hub_seq))
-        .Bind(5, Span(message_id));
+        .Bind(5, Span(message_id))
+        .Bind(6, static_cast<int64_t>(sequence));
     LLS_RETURN_IF_ERROR(upsert.Run());
     LLS_ASSIGN_OR_RETURN(
         db::Statement insert,
@@ -293,7 +306,7 @@ Result<std::vector<AggregateRow>> ReadRows(db::Database& db, const std::string& 
 }  // namespace
 
 Status Aggregates::RegisterSchema(HubStore& store) {
-  LLS_RETURN_IF_ERROR(store.RegisterSchema("aggregates", {kSchemaV1, kSchemaV2}));
+  LLS_RETURN_IF_ERROR(store.RegisterSchema("aggregates", {kSchemaV1, kSchemaV2, kSchemaV3}));
   return Backfill(store);
 }
 
@@ -339,21 +352,31 @@ Status Aggregates::Apply(db::Database& db, const AppliedMessage& message) {
     return ApplyMemberAggregate(db, message, *aggregate);
   }
   if (const auto* summary = std::get_if<ProjectSummary>(&message.body)) {
+    // The sender's order, not the arrival order, decides which summary is current.
+    LLS_ASSIGN_OR_RETURN(db::Statement current,
+                         db.Prepare("SELECT sequence FROM agg_projects WHERE member_id = ? AND "
+                                    "project_id = ?"));
+    current.Bind(1, message.member.id).Bind(2, summary->project_id);
+    LLS_ASSIGN_OR_RETURN(bool known, current.Step());
+    ++rows_touched_;
+    if (known && static_cast<uint64_t>(current.ColumnInt(0)) > message.envelope.sequence) {
+      return Status::Ok();  // an older summary arriving late: the newer one stands
+    }
     return maintainer.Replace(message.member, summary->project_id, message.hub_seq,
-                              message.envelope.message_id, summary);
+                              message.envelope.sequence, message.envelope.message_id, summary);
   }
   if (const auto* retraction = std::get_if<Retraction>(&message.body)) {
     // Only the current summary of a project has figures here; any other target (an older,
     // replaced summary, a learning item, a message of another member) changes nothing.
     LLS_ASSIGN_OR_RETURN(db::Statement select,
                          db.Prepare("SELECT member_id, project_id FROM agg_projects "
-                                    "WHERE message_id = ?"));
+                                    "WHERE message_id = ? AND retracted = 0"));
     select.Bind(1, Span(retraction->target));
     LLS_ASSIGN_OR_RETURN(bool row, select.Step());
     ++rows_touched_;
     if (!row || select.ColumnInt(0) != message.member.id) return Status::Ok();
     return maintainer.Replace(message.member, select.ColumnText(1), message.hub_seq,
-                              retraction->target, nullptr);
+                              message.envelope.sequence, retraction->target, nullptr);
   }
   return Status::Ok();
 }
@@ -502,7 +525,7 @@ Result<AggregateCounts> CountAggregates(db::Database& db) {
   LLS_ASSIGN_OR_RETURN(bool tables, HasTables(db));
   if (!tables) return counts;
   LLS_ASSIGN_OR_RETURN(db::Statement select, db.Prepare("SELECT (SELECT COUNT(*) FROM agg_cells), "
-                                                        "(SELECT COUNT(*) FROM agg_projects)"));
+                                                        "(SELECT COUNT(*) FROM agg_projects WHERE retracted = 0)"));
   LLS_ASSIGN_OR_RETURN(bool row, select.Step());
   if (row) {
     counts.rows = select.ColumnInt(0);

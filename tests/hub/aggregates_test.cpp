@@ -131,6 +131,45 @@ TEST_CASE("a republished summary replaces the earlier figures", "[aggregates]") 
   CHECK(f.Counts().projects == 2);
 }
 
+TEST_CASE("the sender's order decides: a late resend of an older summary changes nothing",
+          "[aggregates]") {
+  Fixture f;
+  // v1 (sequence 1) is lost in transit; v2 (sequence 2) arrives and is stored; then v1's
+  // resend arrives.
+  ProjectSummary v1 = Project("pa", {{"SATOD", {Point("2026-01", 25, 210)}}});
+  ProjectSummary v2 = Project("pa", {{"SATOD", {Point("2026-01", 35, 210)}}});
+  Envelope first = crypto::Seal(f.trust_a, 1, kNow, v1);
+  f.next_seq = 2;
+  f.Send(f.trust_a, v2);
+  auto deliver = [&](const Envelope& e) {
+    transport::InboundFrame frame;
+    frame.peer = "peer";
+    frame.user_id = *f.members.Admit(f.trust_a.curve_public());
+    frame.payload = EncodeEnvelope(e);
+    std::vector<OutboundReply> replies = f.ingest->Handle({frame});
+    REQUIRE(replies.size() == 1);
+    REQUIRE(std::holds_alternative<Ack>(replies[0].reply));  // stored in the log all the same
+  };
+  deliver(first);
+  CHECK(f.Rows() == std::vector<AggregateRow>{Row("north", "SATOD", "2026-01", 1, 35, 210)});
+
+  // Retracted, then a late resend of an older summary of that project: it stays retracted.
+  ProjectSummary w1 = Project("pw", {{"SATOD", {Point("2026-02", 40, 300)}}});
+  ProjectSummary w2 = Project("pw", {{"SATOD", {Point("2026-02", 45, 300)}}});
+  Envelope late = crypto::Seal(f.trust_a, 10, kNow, w1);
+  f.next_seq = 11;
+  Retraction retraction;
+  retraction.target = f.Send(f.trust_a, w2);
+  CHECK(f.Rows().size() == 2);
+  f.Send(f.trust_a, retraction);
+  deliver(late);
+  CHECK(f.Rows() == std::vector<AggregateRow>{Row("north", "SATOD", "2026-01", 1, 35, 210)});
+  CHECK(f.Counts().projects == 1);
+  // A genuinely newer summary of it counts again.
+  f.Send(f.trust_a, w2);
+  CHECK(f.Rows().size() == 2);
+}
+
 TEST_CASE("a retraction of the current summary removes it; of a replaced one, nothing",
           "[aggregates]") {
   Fixture f;
