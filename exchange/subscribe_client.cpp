@@ -77,8 +77,12 @@ Result<std::optional<SubscribeBatch>> Subscriber::Receive(std::chrono::milliseco
     }
     if (const auto* error = std::get_if<SubscribeError>(&*reply)) {
       outstanding_.reset();
-      return Status(Code::kRefused, std::string("the hub refused the subscription (") +
-                                        NackCodeName(error->code) + "): " + error->text);
+      // unknown-signer means this key was revoked since the handshake: report it like a
+      // refused handshake, so callers back off instead of asking again every few seconds.
+      Code code = error->code == NackCode::kUnknownSigner ? Code::kUnauthenticated
+                                                          : Code::kRefused;
+      return Status(code, std::string("the hub refused the subscription (") +
+                              NackCodeName(error->code) + "): " + error->text);
     }
     SubscribeBatch& batch = std::get<SubscribeBatch>(*reply);
     // A late answer to a request we already gave up on: its range is asked again anyway.
