@@ -48,6 +48,19 @@ Result<HubStore> OpenStore(const HubConfig& config, bool create = true) {
   return HubStore::Open(config.database());
 }
 
+// What the read-and-change commands (status, revoke, list, history, aggregates) need: the
+// configuration and the existing database (never created here; see OpenStore).
+struct OpenedHub {
+  HubConfig config;
+  HubStore store;
+};
+
+Result<OpenedHub> OpenExisting(const std::filesystem::path& config_path) {
+  LLS_ASSIGN_OR_RETURN(HubConfig config, HubConfig::Load(config_path));
+  LLS_ASSIGN_OR_RETURN(HubStore store, OpenStore(config, false));
+  return OpenedHub{std::move(config), std::move(store)};
+}
+
 nlohmann::json MemberJson(const Member& m) {
   nlohmann::json j = {
       {"id", m.id},
@@ -101,28 +114,26 @@ int RunHub(const std::filesystem::path& config_path) {
 }
 
 int ShowStatus(const std::filesystem::path& config_path, bool json) {
-  auto config = HubConfig::Load(config_path);
-  if (!config.ok()) return Fail(config.status());
-  auto store = OpenStore(*config, false);
-  if (!store.ok()) return Fail(store.status());
-  auto members = store->Members();
+  auto hub = OpenExisting(config_path);
+  if (!hub.ok()) return Fail(hub.status());
+  auto members = hub->store.Members();
   if (!members.ok()) return Fail(members.status());
-  auto stats = store->Stats();
+  auto stats = hub->store.Stats();
   if (!stats.ok()) return Fail(stats.status());
   int64_t active = 0;
   for (const Member& m : *members) active += m.active() ? 1 : 0;
   nlohmann::json by_kind = nlohmann::json::object();
   for (uint16_t k = 1; k <= kMaxKind; ++k) {
-    auto n = store->CountByKind(static_cast<Kind>(k));
+    auto n = hub->store.CountByKind(static_cast<Kind>(k));
     if (!n.ok()) return Fail(n.status());
     by_kind[KindName(static_cast<Kind>(k))] = *n;
   }
-  auto aggregates = CountAggregates(store->database());
+  auto aggregates = CountAggregates(hub->store.database());
   if (!aggregates.ok()) return Fail(aggregates.status());
-  auto pending = CountPendingLearning(store->database());
+  auto pending = CountPendingLearning(hub->store.database());
   if (!pending.ok()) return Fail(pending.status());
   SystemClock wall;
-  auto presence = ReadPresence(store->database(), wall.NowMs());
+  auto presence = ReadPresence(hub->store.database(), wall.NowMs());
   if (!presence.ok()) return Fail(presence.status());
   nlohmann::json member_list = nlohmann::json::array();
   for (const Member& m : *members) {
@@ -138,21 +149,21 @@ int ShowStatus(const std::filesystem::path& config_path, bool json) {
                                                          : nlohmann::json(FormatTimeMs(seen->second))}});
   }
   nlohmann::json parent = nullptr;
-  if (config->has_parent()) {
-    auto outbox = ParentOutboxStats(store->database());
+  if (hub->config.has_parent()) {
+    auto outbox = ParentOutboxStats(hub->store.database());
     if (!outbox.ok()) return Fail(outbox.status());
-    parent = {{"endpoint", config->parent_endpoint},
+    parent = {{"endpoint", hub->config.parent_endpoint},
               {"queued", outbox->queued},
               {"acked", outbox->acked},
               {"rejected", outbox->rejected},
               {"last_error", outbox->last_error}};
   }
   nlohmann::json j = {
-      {"hub", config->name},
+      {"hub", hub->config.name},
       {"parent", parent},
       {"aggregates", aggregates->rows},
       {"projects", aggregates->projects},
-      {"database", config->database().string()},
+      {"database", hub->config.database().string()},
       {"members", {{"active", active}, {"revoked", static_cast<int64_t>(members->size()) - active}}},
       {"log", {{"messages", stats->messages}, {"last_hub_seq", stats->last_hub_seq}}},
       {"messages_by_kind", by_kind},
@@ -165,7 +176,7 @@ int ShowStatus(const std::filesystem::path& config_path, bool json) {
   if (json) {
     std::cout << j.dump() << "\n";
   } else {
-    std::cout << "hub " << config->name << " (" << config->database().string() << ")\n"
+    std::cout << "hub " << hub->config.name << " (" << hub->config.database().string() << ")\n"
               << "  members: " << active << " active, " << members->size() - active
               << " revoked\n"
               << "  log: " << stats->messages << " messages, last hub sequence "
@@ -173,8 +184,8 @@ int ShowStatus(const std::filesystem::path& config_path, bool json) {
               << "  aggregates: " << aggregates->rows << " row(s) from " << aggregates->projects
               << " current project summar" << (aggregates->projects == 1 ? "y" : "ies") << "\n"
               << "  learning awaiting curation: " << *pending << "\n";
-    if (config->has_parent()) {
-      std::cout << "  parent " << config->parent_endpoint << ": " << parent["queued"]
+    if (hub->config.has_parent()) {
+      std::cout << "  parent " << hub->config.parent_endpoint << ": " << parent["queued"]
                 << " queued, " << parent["acked"] << " acked, " << parent["rejected"]
                 << " refused" << (parent["last_error"] == "" ? "" : "; last error: ")
                 << parent["last_error"].get<std::string>() << "\n";
@@ -218,12 +229,10 @@ int EnrolMember(const std::filesystem::path& config_path, const EnrolArgs& args,
 
 int RevokeMember(const std::filesystem::path& config_path, const std::string& name,
                  const std::string& reason, std::string actor, bool json) {
-  auto config = HubConfig::Load(config_path);
-  if (!config.ok()) return Fail(config.status());
-  auto store = OpenStore(*config, false);
-  if (!store.ok()) return Fail(store.status());
+  auto hub = OpenExisting(config_path);
+  if (!hub.ok()) return Fail(hub.status());
   if (actor.empty()) actor = LoginName();
-  auto member = store->Revoke(name, actor, reason, SystemClock().NowMs());
+  auto member = hub->store.Revoke(name, actor, reason, SystemClock().NowMs());
   if (!member.ok()) return Fail(member.status());
   if (json) {
     std::cout << MemberJson(*member).dump() << "\n";
@@ -234,11 +243,9 @@ int RevokeMember(const std::filesystem::path& config_path, const std::string& na
 }
 
 int ListMembers(const std::filesystem::path& config_path, bool json) {
-  auto config = HubConfig::Load(config_path);
-  if (!config.ok()) return Fail(config.status());
-  auto store = OpenStore(*config, false);
-  if (!store.ok()) return Fail(store.status());
-  auto members = store->Members();
+  auto hub = OpenExisting(config_path);
+  if (!hub.ok()) return Fail(hub.status());
+  auto members = hub->store.Members();
   if (!members.ok()) return Fail(members.status());
   if (json) {
     nlohmann::json list = nlohmann::json::array();
@@ -257,11 +264,9 @@ int ListMembers(const std::filesystem::path& config_path, bool json) {
 }
 
 int MemberHistory(const std::filesystem::path& config_path, bool json) {
-  auto config = HubConfig::Load(config_path);
-  if (!config.ok()) return Fail(config.status());
-  auto store = OpenStore(*config, false);
-  if (!store.ok()) return Fail(store.status());
-  auto events = store->MemberEvents(1000);
+  auto hub = OpenExisting(config_path);
+  if (!hub.ok()) return Fail(hub.status());
+  auto events = hub->store.MemberEvents(1000);
   if (!events.ok()) return Fail(events.status());
   nlohmann::json list = nlohmann::json::array();
   for (const MemberEvent& e : *events) {
@@ -279,16 +284,14 @@ int MemberHistory(const std::filesystem::path& config_path, bool json) {
 
 int ShowAggregates(const std::filesystem::path& config_path, const std::string& measure,
                    bool json) {
-  auto config = HubConfig::Load(config_path);
-  if (!config.ok()) return Fail(config.status());
-  auto store = OpenStore(*config, false);
-  if (!store.ok()) return Fail(store.status());
-  auto rows = ReadAggregates(store->database(),
+  auto hub = OpenExisting(config_path);
+  if (!hub.ok()) return Fail(hub.status());
+  auto rows = ReadAggregates(hub->store.database(),
                              measure.empty() ? std::nullopt : std::optional<std::string>(measure));
   if (!rows.ok()) return Fail(rows.status());
   // At a parent hub: what member hubs forwarded, per LLS and "national" (hub/aggregates.h).
   auto federated = ReadFederatedAggregates(
-      store->database(), measure.empty() ? std::nullopt : std::optional<std::string>(measure));
+      hub->store.database(), measure.empty() ? std::nullopt : std::optional<std::string>(measure));
   if (!federated.ok()) return Fail(federated.status());
   rows->insert(rows->end(), federated->begin(), federated->end());
   // The rate is computed from sums of unsuppressed points only; none without a denominator.
