@@ -557,3 +557,41 @@ Result<std::vector<AggregateRow>> RecomputeAggregates(db::Database& db) {
 }
 
 }  // namespace lls::hub
+
+namespace lls::hub {
+
+Result<std::vector<TrustFigure>> ReadTrustFigures(db::Database& db,
+                                                  const std::optional<std::string>& measure) {
+  LLS_ASSIGN_OR_RETURN(bool tables, HasTables(db));
+  if (!tables) return std::vector<TrustFigure>();
+  // The per-trust rule of RecomputeAggregates: the point with the highest hub_seq.
+  std::string sql = R"sql(
+    WITH ranked AS (
+      SELECT pr.lls, pt.member_id, pt.measure, pt.period, pt.numerator, pt.denominator,
+             (pt.numerator_suppressed OR pt.denominator_suppressed) AS suppressed,
+             ROW_NUMBER() OVER (PARTITION BY pt.member_id, pt.measure, pt.period
+                                ORDER BY pt.hub_seq DESC) AS rank
+      FROM agg_points pt JOIN agg_projects pr
+        ON pr.member_id = pt.member_id AND pr.project_id = pt.project_id)sql";
+  if (measure) sql += " WHERE pt.measure = ?1";
+  sql += R"sql()
+    SELECT m.name, m.display_name, m.organisation, r.lls, r.measure, r.period,
+           CASE WHEN r.suppressed THEN 0 ELSE r.numerator END,
+           CASE WHEN r.suppressed THEN 0 ELSE r.denominator END, r.suppressed
+    FROM ranked r JOIN members m ON m.id = r.member_id
+    WHERE r.rank = 1
+    ORDER BY m.display_name, m.name, r.measure, r.period)sql";
+  LLS_ASSIGN_OR_RETURN(db::Statement select, db.Prepare(sql));
+  if (measure) select.Bind(1, *measure);
+  std::vector<TrustFigure> rows;
+  for (;;) {
+    LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    rows.push_back({select.ColumnText(0), select.ColumnText(1), select.ColumnText(2),
+                    select.ColumnText(3), select.ColumnText(4), select.ColumnText(5),
+                    select.ColumnInt(6), select.ColumnInt(7), select.ColumnInt(8) != 0});
+  }
+  return rows;
+}
+
+}  // namespace lls::hub

@@ -108,6 +108,26 @@ Result<std::vector<AggregateRow>> ReadAggregates(db::Database& db,
                                                  const std::optional<std::string>& measure = {});
 Result<AggregateCounts> CountAggregates(db::Database& db);
 
+// One trust's figure for (measure, month): the point the per-trust rule above picks (the
+// most recently stored summary holding it), from the trust's current summaries.
+struct TrustFigure {
+  std::string trust;         // the member's name
+  std::string display_name;
+  std::string organisation;  // ODS code
+  std::string lls;
+  std::string measure;
+  std::string period;        // YYYY-MM
+  int64_t numerator = 0;     // 0 when suppressed
+  int64_t denominator = 0;
+  bool suppressed = false;   // the numerator or the denominator was suppressed at the trust
+  bool operator==(const TrustFigure&) const = default;
+};
+
+// Every trust's figures ordered by (trust display name, measure, period); only `measure`
+// when given. Revoked members' current summaries still count (as in the aggregates).
+Result<std::vector<TrustFigure>> ReadTrustFigures(db::Database& db,
+                                                  const std::optional<std::string>& measure = {});
+
 // The same table computed from scratch from the per-point table: for tests and checks that the
 // incremental maintenance holds (cost grows with the history; never called on ingest).
 Result<std::vector<AggregateRow>> RecomputeAggregates(db::Database& db);

@@ -4,7 +4,9 @@
 #include "crypto/crypto.h"
 #include "tools/bulletin_cli.h"
 #include "tools/curate_cli.h"
+#include "tools/export_cli.h"
 #include "tools/scrub_cli.h"
+#include "tools/spc_cli.h"
 #include "tools/subscribe_cli.h"
 #include "tools/tools_cli.h"
 
@@ -76,6 +78,37 @@ int main(int argc, char** argv) {
   bulletin->add_option("--text", bulletin_args.text, "its text")->required();
   bulletin->add_option("--area", bulletin_args.area, "a clinical area (e.g. smoke-free-pregnancy)");
 
+  lls::tools::SpcArgs spc_args;
+  auto* spc = app.add_subcommand("spc", "SPC chart figures from a CSV file (Making Data Count)");
+  spc->add_option("--chart", spc_args.chart, "xmr (default) | p | laney | run | funnel")
+      ->check(CLI::IsMember({"xmr", "p", "laney", "run", "funnel"}));
+  spc->add_option("--input", spc_args.input, "CSV file with a header row (- for stdin)")
+      ->required();
+  spc->add_option("--improvement", spc_args.improvement, "increase | decrease | neutral (default)")
+      ->check(CLI::IsMember({"increase", "decrease", "neutral"}));
+  spc->add_option("--target", spc_args.target, "target value, for the assurance icon");
+  spc->add_option("--rebase", spc_args.rebase, "period where a new segment starts (repeatable)");
+  spc->add_option("--fix-after", spc_args.fix_after, "limits from each segment's first N points")
+      ->check(CLI::Range(size_t{2}, SIZE_MAX));
+  spc->add_flag("--screen-outliers", spc_args.screen_outliers,
+                "XmR: leave out moving ranges above 3.267 x their mean");
+  spc->add_flag("--json", spc_args.json, "JSON instead of a table");
+
+  lls::tools::ExportArgs export_args;
+  auto* export_cmd = app.add_subcommand("export", "a hub's figures as CSV, JSON or FHIR R4");
+  export_cmd->add_option("--config", export_args.config, "the hub's configuration (hub.toml)")
+      ->required();
+  export_cmd->add_option("--format", export_args.format, "csv (default) | json | fhir")
+      ->check(CLI::IsMember({"csv", "json", "fhir"}));
+  export_cmd->add_option("--measure", export_args.measure, "only this measure code");
+  export_cmd->add_option("--from", export_args.from, "first month, YYYY-MM");
+  export_cmd->add_option("--to", export_args.to, "last month, YYYY-MM");
+  export_cmd->add_option("--stratify", export_args.stratify, "auto (default) | trust | lls | none")
+      ->check(CLI::IsMember({"auto", "trust", "lls", "none"}));
+  export_cmd->add_option("--out", export_args.out, "write here instead of standard output");
+  export_cmd->add_option("--canonical-base", export_args.canonical_base,
+                         "FHIR: base URL of the Measure canonicals");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -99,6 +132,8 @@ int main(int argc, char** argv) {
     return lls::tools::Curate(curate_args);
   }
   if (*bulletin) return lls::tools::PublishBulletin(bulletin_args);
+  if (*spc) return lls::tools::Spc(spc_args);
+  if (*export_cmd) return lls::tools::Export(export_args);
   if (*scrub) return lls::tools::Scrub({scrub_files.begin(), scrub_files.end()}, scrub_json);
   return 2;
 }
