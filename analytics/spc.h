@@ -10,17 +10,26 @@
 //    segment, or all of them).
 //  - Special-cause rules (MDC), each flagged per point:
 //      outside limits      a point above the upper or below the lower process limit;
-//      trend               7 or more consecutive points all increasing or all decreasing
-//                          (every point of the run is flagged);
-//      shift               7 or more consecutive points on one side of the centre line
-//                          (every point of the run is flagged);
-//      two of three        2 of 3 consecutive points beyond the same 2-sigma line, on one side
-//                          (the points beyond it are flagged).
-//    Tie handling is the MDC/NHSRplotthedots one and is stated in spc.cpp next to each rule.
+//      trend               7 or more consecutive points each strictly above (below) the one
+//                          before; an equal value breaks the run (every point of the run is
+//                          flagged; a turning point can end one trend and start the next);
+//      shift               7 or more consecutive points strictly on one side of the centre
+//                          line; a point on the line breaks the run (every point is flagged);
+//      two of three        3 consecutive points strictly on one side of the centre line, 2 or 3
+//                          of them beyond the 2-sigma line on that side (points beyond the
+//                          3-sigma limit count too, as in the MDC tools since Nov 2023); only
+//                          the points beyond the 2-sigma line are flagged.
+//    Rules never look across a rebase. The tie handling follows NHSRplotthedots and the MDC
+//    team, with sources, in special_cause.cpp next to each rule (and docs/analytics.md).
 //  - A flagged point is an *improvement* or a *concern* by the measure's improvement direction
-//    (neutral when the direction is neutral); unflagged points are *common cause*.
-//  - Variation icon: from the last point of the series. Assurance icon: from the target against
-//    the last segment's limits (needs a target and an improvement direction).
+//    (neutral when the direction is neutral); unflagged points are *common cause*. A rule
+//    points up or down by the point's side of the centre line, except trend, which points the
+//    way the trend goes. A point flagged both ways is an improvement (the MDC Single Chart
+//    tool's rule).
+//  - Variation icon: from the last point of the series (for a neutral measure flagged both
+//    ways, the side of its first rule in the order outside limits, trend, two of three,
+//    shift). Assurance icon: from the target against the last point's limits (needs a target,
+//    an improvement direction and at least 2 points in the last segment).
 #pragma once
 
 #include <cstdint>
@@ -66,7 +75,7 @@ enum class VariationIcon : uint8_t {
 
 // MDC assurance icons.
 enum class AssuranceIcon : uint8_t {
-  kNone = 0,         // no target, or no improvement direction
+  kNone = 0,         // no target, no improvement direction, or < 2 points in the last segment
   kPass = 1,         // the target lies beyond the limits on the worse side: will consistently meet it
   kFail = 2,         // the target lies beyond the limits on the better side: will consistently miss it
   kHitAndMiss = 3,   // the target lies within the limits
@@ -141,13 +150,16 @@ struct ChartOptions {
 };
 
 // XmR (individuals) chart: centre = mean; limits = mean +/- 2.66 x mean moving range; 2-sigma
-// band = mean +/- (2/3) x 2.66 x mean moving range. kInvalidArgument for an empty series, a
-// non-finite value, or a bad rebase period / fix_after.
+// band = mean +/- (2/3) x 2.66 x mean moving range. Only moving ranges between two baseline
+// points enter the mean moving range; a one-point segment has limits equal to its value.
+// kInvalidArgument for an empty series, a non-finite value or target, or a bad rebase period /
+// fix_after.
 Result<Chart> XmrChart(std::span<const Observation> series, const ChartOptions& options);
 
 // p-chart with varying denominators: centre = pooled p (sum numerators / sum denominators of
 // the baseline); sigma_i = sqrt(p(1-p)/n_i); limits clipped to [0, 1]. With `laney`, sigma_i is
-// multiplied by sigma_z (Laney 2002: the mean moving range of the z-scores / 1.128).
+// multiplied by sigma_z (Laney 2002: the mean moving range of the baseline's z-scores / 1.128;
+// 1 when it cannot be estimated: fewer than 2 baseline points, or a pooled p of 0 or 1).
 // kInvalidArgument for an empty series, denominator <= 0 or numerator outside [0, denominator].
 // The rules apply as for XmR with each point's own limits; values are proportions (0..1).
 Result<Chart> PChart(std::span<const Proportion> series, const ChartOptions& options,
@@ -205,11 +217,15 @@ struct Funnel {
   double tau2 = 0;         // the additive between-unit variance used (0: none)
   bool overdispersed = false;  // I x phi exceeded the chi-square(I-1) 95% point
   std::vector<FunnelPoint> points;
-  // The limits at any denominator (normal approximation; tau2 included), for drawing.
+  // The limits at any denominator (normal approximation; tau2 included; clipped to [0, 1]),
+  // for drawing.
   struct Limits { double lower95, upper95, lower998, upper998; };
   Limits LimitsAt(double denominator) const;
 };
-// kInvalidArgument for no units, denominator <= 0, or numerator outside [0, denominator].
+// kInvalidArgument for no units, denominator <= 0, numerator outside [0, denominator], a
+// target (given or pooled) not strictly between 0 and 1, or winsor outside [0, 0.5).
+// phi Winsorises by count: with k = floor(winsor x I), the k smallest and k largest z-scores
+// are pulled in to the (k+1)-th smallest and largest. tau2 is applied only when over-dispersed.
 Result<Funnel> MakeFunnel(std::span<const FunnelUnit> units, const FunnelOptions& options);
 
 }  // namespace lls::analytics

@@ -15,7 +15,7 @@ ONCE=0
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "Installing missing packages (Debian 12)"
-deploy/install-deps.sh
+LLS_DEPS=build deploy/install-deps.sh  # the demo needs no browser
 step "Building (build/build.log)"
 deploy/build.sh
 BIN=$ROOT/build

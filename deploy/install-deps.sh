@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages LLS Exchange builds and runs with, if any are missing.
-# Used by tests/run.sh and deploy/demo.sh. Needs root or sudo only when something is missing.
+# Used by tests/run.sh (everything) and deploy/demo.sh (LLS_DEPS=build: what builds and runs). Needs root or sudo only when something is missing.
 set -euo pipefail
 
 PACKAGES=(
@@ -11,7 +11,13 @@ PACKAGES=(
   libsodium-dev                   # Ed25519, X25519, BLAKE2b
   catch2                          # tests (v2)
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
+  libcpp-httplib-dev              # the hub's dashboard (HTTP server)
 )
+# Only the tests need these: the browser test renders the dashboard in Debian's chromium, and
+# the /metrics test parses the scrape with the Prometheus project's own Python parser.
+if [ "${LLS_DEPS:-all}" = "all" ]; then
+  PACKAGES+=(chromium fonts-dejavu-core python3-prometheus-client)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -11,7 +11,7 @@ trap 'kill $HUB_PID $NODE_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 cd "$WORK"
 "$BIN/tools/lls" keygen --name hub --out keys >/dev/null
 "$BIN/tools/lls" keygen --name trust --out keys >/dev/null
-printf '[hub]\nname = "idle"\nkey = "keys/hub.secret"\ndata_dir = "hub"\n[ingest]\nendpoint = "tcp://127.0.0.1:*"\n[subscribe]\nendpoint = "tcp://127.0.0.1:*"\n' > hub.toml
+printf '[hub]\nname = "idle"\nkey = "keys/hub.secret"\ndata_dir = "hub"\n[ingest]\nendpoint = "tcp://127.0.0.1:*"\n[subscribe]\nendpoint = "tcp://127.0.0.1:*"\n[dashboard]\nport = 0\n' > hub.toml
 "$BIN/hub/lls-hub" --config hub.toml members enrol --key keys/trust.public --org RXT --role trust >/dev/null
 "$BIN/hub/lls-hub" --config hub.toml run 2>hub.log & HUB_PID=$!
 for _ in $(seq 100); do [ -s hub/ingest.endpoint ] && [ -s hub/subscribe.endpoint ] && break; sleep 0.05; done

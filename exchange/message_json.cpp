@@ -46,14 +46,23 @@ json ToJson(const Curation& c) {
 }
 
 json ToJson(const Aggregate& a) {
-  return {{"scope", a.scope},
-          {"measure_code", a.measure_code},
-          {"period", a.period},
-          {"contributing_trusts", a.contributing_trusts},
-          {"contributing_llss", a.contributing_llss},
-          {"numerator", a.numerator},
-          {"denominator", a.denominator},
-          {"suppressed_cells", a.suppressed_cells}};
+  json j = {{"scope", a.scope},
+            {"measure_code", a.measure_code},
+            {"period", a.period},
+            {"contributing_trusts", a.contributing_trusts},
+            {"contributing_llss", a.contributing_llss},
+            {"numerator", a.numerator},
+            {"denominator", a.denominator},
+            {"suppressed_cells", a.suppressed_cells},
+            {"spc", nullptr}};
+  if (a.spc) {
+    j["spc"] = {{"value", a.spc->value},         {"centre", a.spc->centre},
+                {"lower", a.spc->lower},         {"upper", a.spc->upper},
+                {"rules", a.spc->rules},         {"signal", a.spc->signal},
+                {"variation", a.spc->variation}, {"assurance", a.spc->assurance},
+                {"points", a.spc->points}};
+  }
+  return j;
 }
 
 json ToJson(const Retraction& r) {

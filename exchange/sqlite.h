@@ -35,6 +35,7 @@ class Statement {
   ~Statement();
 
   Statement& Bind(int index, int64_t value);
+  Statement& BindDouble(int index, double value);  // named: an int literal must not pick it
   Statement& Bind(int index, std::string_view text);
   Statement& Bind(int index, std::span<const uint8_t> blob);
   Statement& BindNull(int index);
@@ -47,6 +48,7 @@ class Statement {
   void Reset();
 
   int64_t ColumnInt(int column) const;
+  double ColumnDouble(int column) const;
   std::string ColumnText(int column) const;
   std::vector<uint8_t> ColumnBlob(int column) const;
   bool ColumnIsNull(int column) const;

@@ -99,6 +99,19 @@ ALTER TABLE agg_projects ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE agg_projects ADD COLUMN retracted INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// v4: the SPC signal a member hub sent with its figure (Aggregate.spc); NULL when none.
+constexpr std::string_view kSchemaV4 = R"sql(
+ALTER TABLE agg_members ADD COLUMN spc_value REAL;
+ALTER TABLE agg_members ADD COLUMN spc_centre REAL;
+ALTER TABLE agg_members ADD COLUMN spc_lower REAL;
+ALTER TABLE agg_members ADD COLUMN spc_upper REAL;
+ALTER TABLE agg_members ADD COLUMN spc_rules INTEGER;
+ALTER TABLE agg_members ADD COLUMN spc_signal INTEGER;
+ALTER TABLE agg_members ADD COLUMN spc_variation INTEGER;
+ALTER TABLE agg_members ADD COLUMN spc_assurance INTEGER;
+ALTER TABLE agg_members ADD COLUMN spc_points INTEGER;
+)sql";
+
 using Key = std::pair<std::string, std::string>;  // (measure, period)
 
 // A trust's figure for one (measure, period): what it contributes to the cell.
@@ -306,7 +319,8 @@ Result<std::vector<AggregateRow>> ReadRows(db::Database& db, const std::string& 
 }  // namespace
 
 Status Aggregates::RegisterSchema(HubStore& store) {
-  LLS_RETURN_IF_ERROR(store.RegisterSchema("aggregates", {kSchemaV1, kSchemaV2, kSchemaV3}));
+  LLS_RETURN_IF_ERROR(
+      store.RegisterSchema("aggregates", {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4}));
   return Backfill(store);
 }
 
@@ -438,6 +452,27 @@ Status Aggregates::ApplyMemberAggregate(db::Database& db, const AppliedMessage& 
       .Bind(11, static_cast<int64_t>(message.hub_seq));
   LLS_RETURN_IF_ERROR(upsert.Run());
   ++rows_touched_;
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement signal,
+      db.Prepare("UPDATE agg_members SET spc_value = ?, spc_centre = ?, spc_lower = ?, "
+                 "spc_upper = ?, spc_rules = ?, spc_signal = ?, spc_variation = ?, "
+                 "spc_assurance = ?, spc_points = ? WHERE member_id = ? AND scope = ? AND "
+                 "measure = ? AND period = ?"));
+  if (present && a.spc) {
+    signal.BindDouble(1, a.spc->value)
+        .BindDouble(2, a.spc->centre)
+        .BindDouble(3, a.spc->lower)
+        .BindDouble(4, a.spc->upper)
+        .Bind(5, int64_t{a.spc->rules})
+        .Bind(6, int64_t{a.spc->signal})
+        .Bind(7, int64_t{a.spc->variation})
+        .Bind(8, int64_t{a.spc->assurance})
+        .Bind(9, int64_t{a.spc->points});
+  } else {
+    for (int i = 1; i <= 9; ++i) signal.BindNull(i);
+  }
+  signal.Bind(10, message.member.id).Bind(11, a.scope).Bind(12, a.measure_code).Bind(13, a.period);
+  LLS_RETURN_IF_ERROR(signal.Run());
   if (llss == 0 && delta.trusts == 0 && delta.numerator == 0 && delta.denominator == 0 &&
       delta.suppressed_cells == 0) {
     return Status::Ok();
@@ -592,6 +627,42 @@ Result<std::vector<TrustFigure>> ReadTrustFigures(db::Database& db,
                     select.ColumnInt(6), select.ColumnInt(7), select.ColumnInt(8) != 0});
   }
   return rows;
+}
+
+}  // namespace lls::hub
+
+namespace lls::hub {
+
+Result<std::map<std::pair<std::string, std::string>, dashboard::ReceivedSignal>>
+ReadReceivedSignals(db::Database& db, const std::string& measure) {
+  std::map<std::pair<std::string, std::string>, dashboard::ReceivedSignal> signals;
+  LLS_ASSIGN_OR_RETURN(db::Statement has,
+                       db.Prepare("SELECT 1 FROM pragma_table_info('agg_members') "
+                                  "WHERE name = 'spc_centre'"));
+  LLS_ASSIGN_OR_RETURN(bool columns, has.Step());
+  if (!columns) return signals;
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement select,
+      db.Prepare("SELECT scope, period, spc_centre, spc_lower, spc_upper, spc_rules, spc_signal, "
+                 "spc_variation, spc_assurance FROM agg_members "
+                 "WHERE measure = ? AND present = 1 AND spc_centre IS NOT NULL"));
+  select.Bind(1, measure);
+  for (;;) {
+    LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    dashboard::ReceivedSignal s;
+    s.centre = select.ColumnDouble(2);
+    s.lower = select.ColumnDouble(3);
+    s.upper = select.ColumnDouble(4);
+    s.rules = analytics::RuleFlagNames(static_cast<uint8_t>(select.ColumnInt(5)));
+    s.signal = analytics::PointSignalName(static_cast<analytics::PointSignal>(select.ColumnInt(6)));
+    s.variation =
+        analytics::VariationIconName(static_cast<analytics::VariationIcon>(select.ColumnInt(7)));
+    s.assurance =
+        analytics::AssuranceIconName(static_cast<analytics::AssuranceIcon>(select.ColumnInt(8)));
+    signals[{select.ColumnText(0), select.ColumnText(1)}] = std::move(s);
+  }
+  return signals;
 }
 
 }  // namespace lls::hub

@@ -30,12 +30,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <utility>
 #include <string>
 #include <vector>
 
+#include "dashboard/source.h"
 #include "exchange/sqlite.h"
 #include "hub/hub_store.h"
 #include "hub/state_applier.h"
@@ -127,6 +129,11 @@ struct TrustFigure {
 // when given. Revoked members' current summaries still count (as in the aggregates).
 Result<std::vector<TrustFigure>> ReadTrustFigures(db::Database& db,
                                                   const std::optional<std::string>& measure = {});
+
+// At a parent hub: the SPC signal each member hub sent with its latest figure of `measure`,
+// by (scope, period). Empty where none was sent (older senders) or nothing was forwarded.
+Result<std::map<std::pair<std::string, std::string>, dashboard::ReceivedSignal>>
+ReadReceivedSignals(db::Database& db, const std::string& measure);
 
 // The same table computed from scratch from the per-point table: for tests and checks that the
 // incremental maintenance holds (cost grows with the history; never called on ingest).

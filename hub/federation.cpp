@@ -2,8 +2,13 @@
 
 #include "exchange/sqlite.h"
 
+#include <map>
+#include <set>
+
+#include "exchange/catalogue.h"
 #include "exchange/log.h"
 #include "hub/curation.h"
+#include "hub/series_signal.h"
 #include "schema/codec.h"
 
 namespace lls::hub {
@@ -21,8 +26,40 @@ Status Forwarder::Finish(db::Database& db) {
   for (const Appended& authored : store_.authored()) {
     if (authored.kind == Kind::kRelay) LLS_RETURN_IF_ERROR(ForwardRelay(db, authored.hub_seq, now));
   }
+  // Per series (scope, measure): the changed months, and every later month of the series,
+  // whose SPC reading may have moved with them (hub/series_signal.h).
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> changed;
   for (const CellKey& key : aggregates_.TakeChangedCells()) {
-    LLS_RETURN_IF_ERROR(ForwardCell(db, key, now));
+    changed[{key.lls, key.measure}].insert(key.period);
+  }
+  for (const auto& [series_key, periods] : changed) {
+    LLS_RETURN_IF_ERROR(ForwardSeries(db, series_key.first, series_key.second, periods, now));
+  }
+  return Status::Ok();
+}
+
+Status Forwarder::ForwardSeries(db::Database& db, const std::string& scope,
+                                const std::string& measure, const std::set<std::string>& periods,
+                                int64_t now_ms) {
+  LLS_ASSIGN_OR_RETURN(std::vector<AggregateRow> rows, ReadAggregates(db, measure));
+  std::erase_if(rows, [&](const AggregateRow& row) { return row.lls != scope; });
+  std::map<std::string, SpcSignal> signals;
+  if (const MeasureDefinition* definition = FindMeasure(BuiltInCatalogue(), measure)) {
+    signals = SeriesSignals(rows, *definition);
+  }
+  std::map<std::string, const AggregateRow*> by_period;
+  for (const AggregateRow& row : rows) by_period[row.period] = &row;
+  std::set<std::string> send = periods;
+  for (const AggregateRow& row : rows) {
+    if (row.period > *periods.begin()) send.insert(row.period);
+  }
+  for (const std::string& period : send) {
+    auto row = by_period.find(period);
+    auto signal = signals.find(period);
+    LLS_RETURN_IF_ERROR(ForwardCell(
+        {scope, measure, period}, row == by_period.end() ? nullptr : row->second,
+        signal == signals.end() ? std::nullopt : std::optional<SpcSignal>(signal->second), db,
+        now_ms));
   }
   return Status::Ok();
 }
@@ -41,8 +78,8 @@ Status Forwarder::ForwardRelay(db::Database& db, uint64_t hub_seq, int64_t now_m
   return outbox_.EnqueueSealed(*envelope, encoded, now_ms);
 }
 
-Status Forwarder::ForwardCell(db::Database& db, const CellKey& key, int64_t now_ms) {
-  LLS_ASSIGN_OR_RETURN(std::optional<AggregateRow> cell, ReadCell(db, key));
+Status Forwarder::ForwardCell(const CellKey& key, const AggregateRow* cell,
+                              std::optional<SpcSignal> signal, db::Database& db, int64_t now_ms) {
   lls::Aggregate aggregate;
   aggregate.scope = key.lls;
   aggregate.measure_code = key.measure;
@@ -53,6 +90,7 @@ Status Forwarder::ForwardCell(db::Database& db, const CellKey& key, int64_t now_
     aggregate.numerator = static_cast<uint64_t>(cell->numerator);
     aggregate.denominator = static_cast<uint64_t>(cell->denominator);
     aggregate.suppressed_cells = static_cast<uint32_t>(cell->suppressed_cells);
+    aggregate.spc = signal;
   }
   LLS_ASSIGN_OR_RETURN(uint64_t sequence, NextSignerSequence(db, identity_.sign_public()));
   Envelope envelope = crypto::Seal(identity_, sequence, now_ms, aggregate);

@@ -30,6 +30,8 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <set>
 
 #include "crypto/crypto.h"
 #include "exchange/clock.h"
@@ -64,7 +66,12 @@ class Forwarder final : public StateApplier {
         aggregates_(aggregates),
         outbox_(store.database()) {}
   Status ForwardRelay(db::Database& db, uint64_t hub_seq, int64_t now_ms);
-  Status ForwardCell(db::Database& db, const CellKey& key, int64_t now_ms);
+  // The changed months of one series and every later month (their SPC readings may move).
+  Status ForwardSeries(db::Database& db, const std::string& scope, const std::string& measure,
+                       const std::set<std::string>& periods, int64_t now_ms);
+  // `cell` null: nothing is left in it, and zeros withdraw it at the parent.
+  Status ForwardCell(const CellKey& key, const AggregateRow* cell,
+                     std::optional<SpcSignal> signal, db::Database& db, int64_t now_ms);
 
   HubStore& store_;
   const crypto::Identity& identity_;

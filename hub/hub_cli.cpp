@@ -7,17 +7,21 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
 #include "crypto/crypto.h"
+#include "dashboard/server.h"
 #include "exchange/clock.h"
 #include "exchange/log.h"
 #include "exchange/outbox.h"
 #include "hub/aggregates.h"
 #include "hub/curation.h"
+#include "hub/dashboard_source.h"
 #include "hub/hub_config.h"
+#include "hub/hub_metrics.h"
 #include "hub/hub_server.h"
 #include "hub/hub_store.h"
 #include "hub/presence.h"
@@ -106,9 +110,30 @@ int RunHub(const std::filesystem::path& config_path) {
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
 
-  auto server = HubServer::Start(*config, std::move(identity).value(), std::move(store).value(), clock);
+  HubMetrics metrics;
+  auto server = HubServer::Start(*config, std::move(identity).value(), std::move(store).value(),
+                                 clock, &metrics);
   if (!server.ok()) return Fail(server.status());
+  // The dashboard reads hub.db on its own connection and threads; the hub thread keeps the
+  // sockets and the writing connection (hub/dashboard_source.h).
+  std::unique_ptr<HubDashboardSource> source;
+  std::unique_ptr<dashboard::DashboardServer> web;
+  if (config->dashboard_enabled) {
+    auto opened = HubDashboardSource::Open(*config, metrics, clock);
+    if (!opened.ok()) return Fail(opened.status());
+    source = std::move(opened).value();
+    auto started = dashboard::DashboardServer::Start(config->dashboard, *source);
+    if (!started.ok()) return Fail(started.status());
+    web = std::move(started).value();
+    std::ofstream url_file(config->dashboard_url_file(), std::ios::trunc);
+    url_file << web->url() << "\n";
+    if (!url_file.flush()) {
+      return Fail(Status(Code::kIoError, "cannot write " + config->dashboard_url_file().string()));
+    }
+    log::Info("dashboard at " + web->url());
+  }
   Status ran = (*server)->Run(g_stop);
+  if (web) web->Stop();
   if (!ran.ok()) return Fail(ran);
   return 0;
 }

@@ -37,6 +37,10 @@ Result<HubConfig> HubConfig::Load(const std::filesystem::path& path) {
   if (!parent_key.empty()) {
     LLS_ASSIGN_OR_RETURN(config.parent_public_key, file.Path("parent.public_key"));
   }
+  LLS_ASSIGN_OR_RETURN(config.dashboard_enabled, file.Bool("dashboard.enabled", true));
+  LLS_ASSIGN_OR_RETURN(config.dashboard.address, file.String("dashboard.address", "127.0.0.1"));
+  LLS_ASSIGN_OR_RETURN(int64_t port, file.Int("dashboard.port", 7480, 0, 65535));
+  config.dashboard.port = static_cast<int>(port);
   LLS_RETURN_IF_ERROR(file.CheckNoUnknownKeys());
 
   if (config.server.zap_domain.empty()) {

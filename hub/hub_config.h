@@ -19,6 +19,10 @@
 //   public_key = "keys/national.public" # the parent hub's public key file
 //   subscribe_endpoint = "tcp://national:7402"  # optional: read the parent's bulletins,
 //                                       # catalogues and learning and relay them down
+//   [dashboard]
+//   enabled = true                      # the web pages, JSON API, /metrics and /healthz
+//   address = "127.0.0.1"               # loopback by default: put a proxy in front to share it
+//   port = 7480                         # 0 picks a free port (written to dashboard.url)
 //
 // Relative paths resolve against the config file's folder. A value type.
 #pragma once
@@ -26,6 +30,7 @@
 #include <filesystem>
 #include <string>
 
+#include "dashboard/server.h"
 #include "exchange/transport.h"
 #include "hub/curation.h"
 #include "hub/ingest.h"
@@ -48,6 +53,8 @@ struct HubConfig {
   std::filesystem::path parent_public_key;
   // [parent] subscribe_endpoint: empty, nothing flows down (hub/downward.h).
   std::string parent_subscribe_endpoint;
+  bool dashboard_enabled = true;
+  dashboard::ServerOptions dashboard;
   bool has_parent() const { return !parent_endpoint.empty(); }
 
   std::filesystem::path database() const { return data_dir / "hub.db"; }
@@ -55,6 +62,9 @@ struct HubConfig {
   std::filesystem::path endpoint_file() const { return data_dir / "ingest.endpoint"; }
   // Written at start-up with the bound subscribe endpoint (absent when it is off).
   std::filesystem::path subscribe_endpoint_file() const { return data_dir / "subscribe.endpoint"; }
+
+  // Written at start-up with the dashboard's address ("http://127.0.0.1:7480/").
+  std::filesystem::path dashboard_url_file() const { return data_dir / "dashboard.url"; }
 
   static Result<HubConfig> Load(const std::filesystem::path& path);
 };

@@ -39,9 +39,10 @@ HubServer::HubServer(const HubConfig& config, crypto::Identity identity, HubStor
 
 Result<std::unique_ptr<HubServer>> HubServer::Start(const HubConfig& config,
                                                     crypto::Identity identity, HubStore store,
-                                                    const Clock& clock) {
+                                                    const Clock& clock, HubMetrics* metrics) {
   std::unique_ptr<HubServer> server(
       new HubServer(config, std::move(identity), std::move(store), clock));
+  server->metrics_ = metrics;
   LLS_RETURN_IF_ERROR(server->members_.Reload(server->store_));
   LLS_ASSIGN_OR_RETURN(server->curation_,
                        LearningCuration::Open(server->store_, server->identity_, config.curation));
@@ -123,9 +124,11 @@ Status HubServer::RefreshMembers() {
 Status HubServer::Run(const std::atomic<bool>& stop) {
   auto next_check = std::chrono::steady_clock::now() + kRegistryCheckEvery;
   while (!stop.load()) {
+    if (metrics_) metrics_->Heartbeat();
     auto frames = transport_->Poll(kPollTimeout, kMaxBatch);
     if (!frames.ok()) return frames.status();
     if (!frames->empty()) {
+      const auto read_at = std::chrono::steady_clock::now();
       // A revocation committed before these frames were read must already apply to them.
       Status refreshed = RefreshMembers();
       if (!refreshed.ok()) log::Error("reading the member registry: " + refreshed.message());
@@ -143,6 +146,10 @@ Status HubServer::Run(const std::atomic<bool>& stop) {
           Status sent = transport_->Send(out.peer, EncodeReply(out.reply));
           if (!sent.ok()) log::Warn("reply not sent: " + sent.message());
         }
+        if (metrics_) {
+          std::chrono::duration<double> took = std::chrono::steady_clock::now() - read_at;
+          metrics_->ObserveAckLatency(took.count(), ingest.size());
+        }
         SendSubscribeReplies(subscriptions_.OnAppended(ingest_.appended()));
       }
       if (!requests.empty()) SendSubscribeReplies(subscriptions_.Handle(requests, MonotonicMs()));
@@ -153,6 +160,7 @@ Status HubServer::Run(const std::atomic<bool>& stop) {
       SendSubscribeReplies(subscriptions_.OnAppended(parent_subscription_->Pump()));
     }
     presence_->SetSubscribers(static_cast<int64_t>(subscriptions_.parked()));
+    PublishMetrics();
     if (Status flushed = presence_->Flush(clock_.NowMs()); !flushed.ok()) {
       log::Warn("recording presence: " + flushed.message());
     }
@@ -188,6 +196,14 @@ Status HubServer::Run(const std::atomic<bool>& stop) {
               " batch(es), " + std::to_string(sc.errors) + " refused");
   }
   return Status::Ok();
+}
+
+void HubServer::PublishMetrics() {
+  if (!metrics_) return;
+  metrics_->PublishIngest(ingest_.counters());
+  const SubscribeCounters& sc = subscriptions_.counters();
+  metrics_->PublishSubscriptions(sc.requests, sc.entries,
+                                 static_cast<int64_t>(subscriptions_.parked()));
 }
 
 void HubServer::SendSubscribeReplies(const std::vector<SubscribeOut>& replies) {

@@ -21,6 +21,7 @@
 #include "hub/downward.h"
 #include "hub/federation.h"
 #include "hub/hub_config.h"
+#include "hub/hub_metrics.h"
 #include "hub/hub_store.h"
 #include "hub/ingest.h"
 #include "hub/member_directory.h"
@@ -32,10 +33,11 @@ namespace lls::hub {
 class HubServer final : private transport::ZapAuthority {
  public:
   // Loads members, starts the transport (ZAP handler first), writes the endpoint file.
-  // `clock` must outlive the server.
+  // `clock` (and `metrics`, when given) must outlive the server.
   static Result<std::unique_ptr<HubServer>> Start(const HubConfig& config,
                                                   crypto::Identity identity, HubStore store,
-                                                  const Clock& clock);
+                                                  const Clock& clock,
+                                                  HubMetrics* metrics = nullptr);
 
   // Serves until `stop` becomes true; returns after the current batch is answered.
   Status Run(const std::atomic<bool>& stop);
@@ -47,6 +49,7 @@ class HubServer final : private transport::ZapAuthority {
  private:
   HubServer(const HubConfig& config, crypto::Identity identity, HubStore store,
             const Clock& clock);
+  void PublishMetrics();
   // ZapAuthority: members_ decides, after a registry re-read if another process changed it.
   std::optional<std::string> Admit(const crypto::CurveKey& client_key) override;
   // Re-reads the registry if another process changed it; notes revocations in drop_pending_,
@@ -71,6 +74,7 @@ class HubServer final : private transport::ZapAuthority {
   std::unique_ptr<ParentSubscription> parent_subscription_;
   std::unique_ptr<Presence> presence_;  // last_seen and subscribers, for status (hub/presence.h)
   std::unique_ptr<transport::ServerTransport> transport_;
+  HubMetrics* metrics_ = nullptr;  // not owned; may be null
   int64_t data_version_ = 0;
   bool drop_pending_ = false;
 };

@@ -78,9 +78,25 @@ std::string Ingest::BadPeriods(const Body& body) const {
   return "";
 }
 
+const char* IngestOutcomeName(IngestOutcome outcome) {
+  switch (outcome) {
+    case IngestOutcome::kStored: return "stored";
+    case IngestOutcome::kDuplicate: return "duplicate";
+    case IngestOutcome::kRefused: return "refused";
+  }
+  return "unknown";
+}
+
+void Ingest::Count(IngestOutcome outcome) {
+  size_t kind = static_cast<size_t>(frame_kind_);
+  if (kind > kMaxKind) kind = 0;
+  ++counters_.by_kind[kind][static_cast<size_t>(outcome)];
+}
+
 Nack Ingest::Refuse(const transport::InboundFrame& frame, const MessageId& id, NackCode code,
                     std::string text) {
   ++counters_.nacks[static_cast<size_t>(code)];
+  Count(IngestOutcome::kRefused);
   log::Warn("refused " + std::string(NackCodeName(code)) + " from " +
             Describe(members_.ActiveById(frame.user_id)) + ": " + text);
   return Nack{id, code, std::move(text)};
@@ -109,6 +125,7 @@ std::variant<Ingest::Accepted, Nack, Ack> Ingest::Validate(const transport::Inbo
   }
   Accepted accepted{std::move(decoded).value(), {}, nullptr, std::nullopt, Body{}};
   const Envelope& e = accepted.envelope;
+  frame_kind_ = e.kind;
 
   accepted.member = members_.ActiveById(frame.user_id);
   if (accepted.member == nullptr) {
@@ -140,6 +157,7 @@ std::variant<Ingest::Accepted, Nack, Ack> Ingest::Validate(const transport::Inbo
   if (stored->has_value()) {
     if ((*stored)->envelope == accepted.canonical) {
       ++counters_.duplicates;
+      Count(IngestOutcome::kDuplicate);
       return Ack{e.message_id, (*stored)->hub_seq, true};
     }
     return Refuse(frame, e.message_id, NackCode::kReplay,
@@ -201,6 +219,7 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
   for (size_t i = 0; i < frames.size(); ++i) {
     const transport::InboundFrame& frame = frames[i];
     replies[i].peer = frame.peer;
+    frame_kind_ = Kind::kUnknown;  // Validate sets it once the envelope decodes
     auto validated = Validate(frame);
     if (Nack* nack = std::get_if<Nack>(&validated)) {
       replies[i].reply = std::move(*nack);
@@ -275,8 +294,10 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
   for (size_t p = 0; p < pending.size(); ++p) {
     size_t i = pending_reply[p];
     const MessageId& id = pending[p].envelope.message_id;
+    frame_kind_ = pending[p].envelope.kind;
     if (seqs.ok()) {
       ++counters_.accepted;
+      Count(IngestOutcome::kStored);
       appended_.push_back({(*seqs)[p], pending[p].envelope.kind});
       replies[i].reply = Ack{id, (*seqs)[p], false};
     } else {
@@ -290,8 +311,10 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
   }
   for (auto [i, p] : batch_dups) {
     const MessageId& id = pending[p].envelope.message_id;
+    frame_kind_ = pending[p].envelope.kind;
     if (seqs.ok()) {
       ++counters_.duplicates;
+      Count(IngestOutcome::kDuplicate);
       replies[i].reply = Ack{id, (*seqs)[p], true};
     } else {
       replies[i].reply = Refuse(frames[i], id, NackCode::kInternal, "could not store the message now");

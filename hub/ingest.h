@@ -46,10 +46,17 @@ struct IngestOptions {
   int64_t max_age_ms = 400LL * 24 * 3600 * 1000;     // and at most this old
 };
 
+// What happened to a frame, for the counters by kind.
+enum class IngestOutcome : uint8_t { kStored = 0, kDuplicate = 1, kRefused = 2 };
+inline constexpr size_t kIngestOutcomes = 3;
+const char* IngestOutcomeName(IngestOutcome outcome);  // "stored", "duplicate", "refused"
+
 struct IngestCounters {
   uint64_t accepted = 0;
   uint64_t duplicates = 0;
   std::array<uint64_t, kMaxNackCode + 1> nacks{};  // by NackCode
+  // [kind][outcome]; kind 0 ("unknown"): the frame did not decode far enough to tell.
+  std::array<std::array<uint64_t, kIngestOutcomes>, kMaxKind + 1> by_kind{};
 };
 
 struct OutboundReply {
@@ -98,6 +105,7 @@ class Ingest {
   std::variant<Accepted, Nack, Ack> Validate(const transport::InboundFrame& frame);
   std::string UnknownMeasure(const Body& body) const;
   std::string BadPeriods(const Body& body) const;
+  void Count(IngestOutcome outcome);
   Nack Refuse(const transport::InboundFrame& frame, const MessageId& id, NackCode code,
               std::string text);
 
@@ -107,6 +115,7 @@ class Ingest {
   IngestOptions options_;
   const MeasureCatalogue& catalogue_;
   IngestCounters counters_;
+  Kind frame_kind_ = Kind::kUnknown;  // of the frame being judged, for the counters by kind
   std::vector<Appended> appended_;
   std::vector<StateApplier*> appliers_;
   LearningCuration* curation_ = nullptr;

@@ -1,5 +1,6 @@
 #include "schema/body_codec_internal.h"
 
+#include <cmath>
 #include <optional>
 #include <type_traits>
 
@@ -90,6 +91,18 @@ void ToWire(const Aggregate& v, wire::Body::Builder out) {
   b.setNumerator(v.numerator);
   b.setDenominator(v.denominator);
   b.setSuppressedCells(v.suppressed_cells);
+  if (v.spc) {
+    auto spc = b.initSpc();
+    spc.setValue(v.spc->value);
+    spc.setCentre(v.spc->centre);
+    spc.setLower(v.spc->lower);
+    spc.setUpper(v.spc->upper);
+    spc.setRules(v.spc->rules);
+    spc.setSignal(v.spc->signal);
+    spc.setVariation(v.spc->variation);
+    spc.setAssurance(v.spc->assurance);
+    spc.setPoints(v.spc->points);
+  }
 }
 
 void ToWire(const Retraction& v, wire::Body::Builder out) {
@@ -201,6 +214,21 @@ Aggregate FromWire(wire::Aggregate::Reader r, DecodeContext& cx) {
   v.numerator = r.getNumerator();
   v.denominator = r.getDenominator();
   v.suppressed_cells = r.getSuppressedCells();
+  if (r.hasSpc()) {
+    auto spc = r.getSpc();
+    SpcSignal signal{spc.getValue(), spc.getCentre(), spc.getLower(), spc.getUpper(),
+                     spc.getRules(), spc.getSignal(), spc.getVariation(), spc.getAssurance(),
+                     spc.getPoints()};
+    // Readers draw and compare these numbers: refuse what no chart can hold.
+    if (!std::isfinite(signal.value) || !std::isfinite(signal.centre) ||
+        !std::isfinite(signal.lower) || !std::isfinite(signal.upper)) {
+      cx.Fail(NackCode::kMalformed, "Aggregate.spc holds a non-finite number");
+    } else if (signal.rules > 15 || signal.signal > 3 || signal.variation > 7 ||
+               signal.assurance > 3) {
+      cx.Fail(NackCode::kMalformed, "Aggregate.spc holds an unknown rule, signal or icon");
+    }
+    v.spc = signal;
+  }
   return v;
 }
 

@@ -138,6 +138,25 @@ struct Aggregate {
   numerator @5 :UInt64;
   denominator @6 :UInt64;
   suppressedCells @7 :UInt32;      # trust-months left out because a count was suppressed
+  spc @8 :SpcSignal;               # the sender's SPC reading of this scope's series for the
+                                   # measure, as of this period; absent: none (no data, or an
+                                   # older sender)
+}
+
+# An XmR chart ("Making Data Count") over the sender's series of monthly rates, in the
+# measure's unit (percent, or per 1000), computed on the series up to and including the
+# Aggregate's period: a stable reading of what the chart showed at that month.
+struct SpcSignal {
+  value @0 :Float64;      # the rate plotted at this period
+  centre @1 :Float64;     # the mean of the point's segment
+  lower @2 :Float64;      # process limits: centre -/+ 2.66 x mean moving range
+  upper @3 :Float64;
+  rules @4 :UInt8;        # bit set: 1 outside the limits, 2 trend, 4 shift, 8 two of three
+  signal @5 :UInt8;       # 0 common cause, 1 improvement, 2 concern, 3 neutral special cause
+  variation @6 :UInt8;    # MDC variation icon: 0 none, 1 common cause, 2/3 improvement
+                          # high/low, 4/5 concern high/low, 6/7 neutral high/low
+  assurance @7 :UInt8;    # MDC assurance icon: 0 none (no target), 1 pass, 2 fail, 3 hit and miss
+  points @8 :UInt32;      # points the chart was computed on
 }
 
 struct Retraction {

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -118,6 +119,20 @@ struct Curation {
   bool operator==(const Curation&) const = default;
 };
 
+// See SpcSignal in schema/lls.capnp: an XmR reading of the series as of the period.
+struct SpcSignal {
+  double value = 0;
+  double centre = 0;
+  double lower = 0;
+  double upper = 0;
+  uint8_t rules = 0;
+  uint8_t signal = 0;     // 0..3
+  uint8_t variation = 0;  // 0..7
+  uint8_t assurance = 0;  // 0..3
+  uint32_t points = 0;
+  bool operator==(const SpcSignal&) const = default;
+};
+
 struct Aggregate {
   std::string scope;
   std::string measure_code;
@@ -127,6 +142,7 @@ struct Aggregate {
   uint64_t numerator = 0;
   uint64_t denominator = 0;
   uint32_t suppressed_cells = 0;
+  std::optional<SpcSignal> spc;
   bool operator==(const Aggregate&) const = default;
 };
 

@@ -99,7 +99,10 @@ struct LlsHub {
   }
 };
 
-std::vector<Aggregate> Forwarded(const std::vector<OutboxEntry>& entries) {
+// The forwarded Aggregates; their SPC readings are moved to `signals` (when given) so the
+// figures compare on their own.
+std::vector<Aggregate> Forwarded(const std::vector<OutboxEntry>& entries,
+                                 std::vector<std::optional<SpcSignal>>* signals = nullptr) {
   std::vector<Aggregate> out;
   for (const OutboxEntry& entry : entries) {
     if (entry.kind != Kind::kAggregate) continue;
@@ -108,13 +111,15 @@ std::vector<Aggregate> Forwarded(const std::vector<OutboxEntry>& entries) {
     auto body = DecodeBody(e->body);
     REQUIRE(body.ok());
     out.push_back(std::get<Aggregate>(*body));
+    if (signals) signals->push_back(out.back().spc);
+    out.back().spc.reset();
   }
   return out;
 }
 
 Aggregate Agg(const std::string& scope, const std::string& period, uint32_t trusts, uint64_t n,
               uint64_t d) {
-  return {scope, "SATOD", period, trusts, 1, n, d, 0};
+  return {scope, "SATOD", period, trusts, 1, n, d, 0, std::nullopt};
 }
 
 // The national hub: LLS hubs enrolled with role hub, the Aggregates applier.
@@ -176,26 +181,47 @@ TEST_CASE("aggregate changes are forwarded once per cell per batch", "[federatio
   CHECK(Forwarded(north.Queued()) == std::vector<Aggregate>{Agg("north", "2026-01", 2, 70, 520),
                                                              Agg("north", "2026-02", 1, 10, 200)});
 
-  // Trust A republishes with only January changed: one more forward, for January only.
+  // Trust A republishes with only January changed: January is forwarded, and February again
+  // with the same figures, because its SPC reading (as of February) includes January.
   north.Batch({north.Frame(north.trust_a, Project("pa", {{"SATOD", {Point("2026-01", 35, 210),
                                                                     Point("2026-02", 10, 200)}}}))});
-  std::vector<Aggregate> all = Forwarded(north.Queued());
-  REQUIRE(all.size() == 3);
+  std::vector<std::optional<SpcSignal>> signals;
+  std::vector<Aggregate> all = Forwarded(north.Queued(), &signals);
+  REQUIRE(all.size() == 4);
   CHECK(all[2] == Agg("north", "2026-01", 2, 80, 520));
+  CHECK(all[3] == Agg("north", "2026-02", 1, 10, 200));
+  // The readings, by hand: January 80/520 = 15.3846 %, February 10/200 = 5 %. As of January,
+  // one point: its value is the centre. As of February: mean 10.1923, one moving range
+  // 10.3846, limits mean -/+ 2.66 x 10.3846 (XmR, Making Data Count).
+  REQUIRE(signals[2].has_value());
+  CHECK(signals[2]->points == 1);
+  CHECK(signals[2]->value == Approx(100.0 * 80 / 520));
+  CHECK(signals[2]->centre == Approx(100.0 * 80 / 520));
+  REQUIRE(signals[3].has_value());
+  const double jan = 100.0 * 80 / 520, feb = 5.0, mean = (jan + feb) / 2;
+  CHECK(signals[3]->points == 2);
+  CHECK(signals[3]->value == Approx(feb));
+  CHECK(signals[3]->centre == Approx(mean));
+  CHECK(signals[3]->upper == Approx(mean + 2.66 * (jan - feb)));
+  CHECK(signals[3]->lower == Approx(mean - 2.66 * (jan - feb)));
+  CHECK(signals[3]->signal == 0);  // common cause: two points show nothing special
 
   // A batch that changes no cell (a learning item) forwards nothing.
   north.Batch({north.Frame(north.trust_a, Learning())});
-  CHECK(north.Queued().size() == 3);
+  CHECK(north.Queued().size() == 4);
 
   // A cell emptied by a retraction is forwarded with zeros: the parent withdraws it.
   Envelope pb;
   north.Batch({north.Frame(north.trust_b, Project("pd", {{"SATOD", {Point("2026-03", 9, 90)}}}),
                            &pb)});
   north.Batch({north.Frame(north.trust_b, Retraction{pb.message_id, "wrong"})});
-  all = Forwarded(north.Queued());
-  REQUIRE(all.size() == 5);
-  CHECK(all[3] == Agg("north", "2026-03", 1, 9, 90));
-  CHECK(all[4] == Agg("north", "2026-03", 0, 0, 0));
+  signals.clear();
+  all = Forwarded(north.Queued(), &signals);
+  REQUIRE(all.size() == 6);
+  CHECK(all[4] == Agg("north", "2026-03", 1, 9, 90));
+  CHECK(signals[4].has_value());
+  CHECK(all[5] == Agg("north", "2026-03", 0, 0, 0));
+  CHECK_FALSE(signals[5].has_value());  // a withdrawn cell carries no reading
 }
 
 TEST_CASE("the parent keeps each hub's latest figure and sums national cells with LLS counts",

@@ -9,8 +9,6 @@
 namespace lls::test {
 namespace {
 
-const char* kProjectCsv = "project,title,area\nSF-01,Smoke-free pathway,smoke-free-pregnancy\n";
-
 // After disclosure control (suppress 1-7, round to 5): A 25/210 and suppressed/195;
 // B 40/300 and 30/250.
 const char* kCountsA =
@@ -24,18 +22,6 @@ const char* kCountsB =
     "project,measure,period,numerator,denominator\n"
     "SF-01,SATOD,2026-01,40,300\n"
     "SF-01,SATOD,2026-02,30,250\n";
-
-void ImportAndPublish(Region& region, const std::string& t, const std::string& counts) {
-  WriteText(region.path("projects-" + t + ".csv"), kProjectCsv);
-  WriteText(region.path("counts-" + t + ".csv"), counts);
-  RunResult imported = region.Node(t, {"import", region.path("projects-" + t + ".csv").string(),
-                                       region.path("counts-" + t + ".csv").string()});
-  INFO(imported.err);
-  REQUIRE(imported.exit_code == 0);
-  RunResult published = region.Node(t, {"publish", "--wait", "10"});
-  INFO(published.err);
-  REQUIRE(published.exit_code == 0);
-}
 
 nlohmann::json Row(const std::string& period, int trusts, int numerator, int denominator,
                    nlohmann::json rate, int suppressed) {
@@ -66,8 +52,8 @@ TEST_CASE("aggregates follow publish, republish and retraction, to the count",
   CHECK(Aggregates(region) == nlohmann::json::array());
   region.StartHub();
 
-  ImportAndPublish(region, "a", kCountsA);
-  ImportAndPublish(region, "b", kCountsB);
+  region.ImportAndPublish("a", kCountsA);
+  region.ImportAndPublish("b", kCountsB);
   CHECK(Aggregates(region) == nlohmann::json::array({
                                   Row("2026-01", 2, 65, 510, 12.75, 0),
                                   Row("2026-02", 1, 30, 250, 12.0, 1),
@@ -77,7 +63,7 @@ TEST_CASE("aggregates follow publish, republish and retraction, to the count",
   CHECK(status["projects"] == 2);
 
   // Trust A revises January and publishes again: its earlier figures are replaced.
-  ImportAndPublish(region, "a", kCountsARevised);
+  region.ImportAndPublish("a", kCountsARevised);
   CHECK(Aggregates(region) == nlohmann::json::array({
                                   Row("2026-01", 2, 75, 510, 14.71, 0),
                                   Row("2026-02", 1, 30, 250, 12.0, 1),

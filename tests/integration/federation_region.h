@@ -41,7 +41,8 @@ class FederationRegion {
     std::string text = "[hub]\nname = \"" + name + "\"\nkey = \"keys/" + name +
                        ".secret\"\ndata_dir = \"" + name +
                        "\"\n[ingest]\nendpoint = \"tcp://127.0.0.1:*\"\n"
-                       "[subscribe]\nendpoint = \"tcp://127.0.0.1:*\"\n";
+                       "[subscribe]\nendpoint = \"tcp://127.0.0.1:*\"\n"
+                       "[dashboard]\nport = 0\n";
     if (!parent.empty()) {
       text += "[parent]\nendpoint = \"" + Endpoint(parent) + "\"\npublic_key = \"keys/" +
               parent + ".public\"\nsubscribe_endpoint = \"" + SubscribeEndpoint(parent) +

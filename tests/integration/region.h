@@ -40,7 +40,8 @@ class Region {
     }
     WriteText(hub_config(), "[hub]\nname = \"lls-test\"\nkey = \"keys/hub.secret\"\n"
                             "data_dir = \"hub\"\n[ingest]\nendpoint = \"" + endpoint() + "\"\n"
-                            "[subscribe]\nendpoint = \"tcp://127.0.0.1:*\"\n");
+                            "[subscribe]\nendpoint = \"tcp://127.0.0.1:*\"\n"
+                            "[dashboard]\nport = 0\n");
     for (const char* t : {"a", "b"}) {
       WriteText(node_config(t), std::string("[node]\norganisation = \"") +
                                     (std::string(t) == "a" ? "RXA" : "RXB") + "\"\nkey = \"keys/trust-" + t + ".secret\"\ndata_dir = \"node-" +
@@ -108,6 +109,20 @@ class Region {
   // Adds lines to trust `t`'s node.toml (e.g. a [drop] table).
   void AppendNodeConfig(const std::string& t, const std::string& text) {
     WriteText(node_config(t), ReadText(node_config(t)) + text);
+  }
+  // Trust `t` imports its SF-01 project and `counts` (CSV: project,measure,period,numerator,
+  // denominator) and publishes, waiting for the hub's acks.
+  void ImportAndPublish(const std::string& t, const std::string& counts) {
+    WriteText(path("projects-" + t + ".csv"),
+              "project,title,area\nSF-01,Smoke-free pathway,smoke-free-pregnancy\n");
+    WriteText(path("counts-" + t + ".csv"), counts);
+    RunResult imported = Node(t, {"import", path("projects-" + t + ".csv").string(),
+                                  path("counts-" + t + ".csv").string()});
+    INFO(imported.err);
+    REQUIRE(imported.exit_code == 0);
+    RunResult published = Node(t, {"publish", "--wait", "10"});
+    INFO(published.err);
+    REQUIRE(published.exit_code == 0);
   }
   // Starts `lls-node run` for trust `t`; stopped (SIGKILL) when the Region ends.
   Process& StartNode(const std::string& t) {

@@ -1,0 +1,128 @@
+// DashboardServer over cpp-httplib: the only file that includes httplib.h. Every request goes
+// through one pre-routing handler to Route() (routes.h), so httplib's own router, file
+// serving and error pages are never used.
+#include <httplib.h>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "dashboard/routes.h"
+#include "dashboard/server.h"
+
+namespace lls::dashboard {
+
+namespace {
+
+// Limits on what a client may send: the dashboard takes no request bodies, and a slow client
+// must not hold one of the few worker threads for long.
+constexpr size_t kWorkerThreads = 3;
+constexpr time_t kReadTimeoutSeconds = 5;
+constexpr time_t kWriteTimeoutSeconds = 10;
+constexpr size_t kPayloadLimit = 8 * 1024;
+constexpr time_t kKeepAliveSeconds = 5;
+
+class HttpDashboardServer final : public DashboardServer {
+ public:
+  HttpDashboardServer(Source& source, std::string address)
+      : source_(source), address_(std::move(address)) {
+    server_.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+    server_.set_read_timeout(kReadTimeoutSeconds, 0);
+    server_.set_write_timeout(kWriteTimeoutSeconds, 0);
+    server_.set_keep_alive_timeout(kKeepAliveSeconds);
+    server_.set_payload_max_length(kPayloadLimit);
+    // httplib's default also sets SO_REUSEPORT, which lets a second server bind the same port
+    // and silently share its connections; SO_REUSEADDR alone allows a quick restart and still
+    // makes a port in use an error.
+    server_.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
+    server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      Reply reply = Route(source_, req.method, req.path);
+      res.status = reply.status;
+      if (reply.status == 405) res.set_header("Allow", "GET, HEAD");
+      res.set_header("Cache-Control", "no-store");
+      res.set_header("X-Content-Type-Options", "nosniff");
+      // Pages carry no scripts and load nothing from elsewhere; say so to the browser.
+      res.set_header("Content-Security-Policy",
+                     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+                     "frame-ancestors 'none'");
+      res.set_content(std::move(reply.body), reply.content_type.c_str());
+      return httplib::Server::HandlerResponse::Handled;
+    });
+    server_.set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+          res.status = 500;
+          res.set_content("internal error\n", kTextType);
+        });
+  }
+
+  ~HttpDashboardServer() override { Stop(); }
+
+  Status Bind(int port) {
+    if (port == 0) {
+      port_ = server_.bind_to_any_port(address_);
+      if (port_ < 0) {
+        return Status(Code::kUnavailable, "dashboard: cannot bind " + address_ + " on any port");
+      }
+    } else {
+      if (!server_.bind_to_port(address_, port)) {
+        return Status(Code::kUnavailable, "dashboard: cannot bind " + address_ + ":" +
+                                              std::to_string(port) +
+                                              " (in use, or not an address of this host)");
+      }
+      port_ = port;
+    }
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // httplib's stop() does nothing until the listening loop has begun, so a Stop() right
+    // after Start() would leave the loop blocked in accept() and the join hanging. Wait for it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!server_.is_running()) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return Status(Code::kUnavailable, "dashboard: the HTTP server did not start");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return Status::Ok();
+  }
+
+  int port() const override { return port_; }
+
+  std::string url() const override {
+    const bool v6 = address_.find(':') != std::string::npos;
+    return "http://" + (v6 ? "[" + address_ + "]" : address_) + ":" + std::to_string(port_) + "/";
+  }
+
+  void Stop() override {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  Source& source_;  // must outlive the server
+  std::string address_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex stop_mu_;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<DashboardServer>> DashboardServer::Start(const ServerOptions& options,
+                                                                Source& source) {
+  if (options.port < 0 || options.port > 65535) {
+    return Status(Code::kInvalidArgument,
+                  "dashboard: port " + std::to_string(options.port) + " is out of range");
+  }
+  auto server = std::make_unique<HttpDashboardServer>(source, options.address);
+  LLS_RETURN_IF_ERROR(server->Bind(options.port));
+  return std::unique_ptr<DashboardServer>(std::move(server));
+}
+
+}  // namespace lls::dashboard

@@ -1,1 +1,0 @@
-// placeholder: replaced by the dashboard implementation in this change

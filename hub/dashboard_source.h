@@ -1,0 +1,58 @@
+// HubDashboardSource: dashboard::Source over this hub's hub.db (its own read connection, so
+// the dashboard never touches the hub thread's connection) and its HubMetrics.
+//
+// What it reads:
+//   - a measure's main series: the hub's own LLS aggregate (agg_cells, lls = hub name), or at
+//     a hub that LLS hubs forward to (a national hub) the national sums (agg_national);
+//   - its parts: each trust's figures (an LLS hub), or each LLS's forwarded figures with the
+//     SPC signal the LLS hub sent (a national hub);
+//   - the learning feed: items and their curation state, and approved learning relayed here
+//     by member hubs (shown as approved at its LLS).
+// A hub is "national" when any member has the hub role. Calls are serialised on one mutex:
+// thread-safe, and cheap enough for a dashboard (each page is a handful of indexed reads).
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "dashboard/source.h"
+#include "exchange/clock.h"
+#include "exchange/sqlite.h"
+#include "hub/hub_config.h"
+#include "hub/hub_metrics.h"
+#include "schema/messages.h"
+
+namespace lls::hub {
+
+class HubDashboardSource final : public dashboard::Source {
+ public:
+  // Opens hub.db read-only-in-practice (never creates it). `metrics` and `clock` must outlive
+  // the source.
+  static Result<std::unique_ptr<HubDashboardSource>> Open(const HubConfig& config,
+                                                          const HubMetrics& metrics,
+                                                          const Clock& clock);
+
+  Result<dashboard::HubInfo> Info() override;
+  Result<std::vector<dashboard::MeasureInfo>> Measures() override;
+  Result<std::optional<dashboard::MeasureData>> Measure(const std::string& code) override;
+  Result<std::vector<dashboard::LearningEntry>> Learning() override;
+  Result<std::vector<dashboard::MemberEntry>> Members() override;
+  Result<std::string> Metrics() override;
+  Status Health() override;
+
+ private:
+  HubDashboardSource(const HubConfig& config, db::Database db, const HubMetrics& metrics,
+                     const Clock& clock);
+  Result<bool> IsNational();
+
+  std::mutex mu_;
+  HubConfig config_;
+  db::Database db_;
+  const HubMetrics& metrics_;
+  const Clock& clock_;
+};
+
+// The dashboard's view of a catalogue entry (scale 100 for percent, 1000 for "per 1000").
+dashboard::MeasureInfo DashboardMeasure(const MeasureDefinition& definition);
+
+}  // namespace lls::hub

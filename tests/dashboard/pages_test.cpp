@@ -1,0 +1,293 @@
+// The routes without a socket: every page and its JSON twin from a fixed data set, the charts'
+// figures against analytics::XmrChart, escaping, and the 404 / 405 / 500 / 503 paths.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "analytics/spc.h"
+#include "dashboard/analysis.h"
+#include "dashboard/html.h"
+#include "dashboard/routes.h"
+#include "fake_source.h"
+
+using namespace lls;
+using namespace lls::dashboard;
+using lls::dashboard::test::FakeSource;
+using lls::dashboard::test::kHostile;
+
+namespace {
+
+size_t Count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + needle.size())) {
+    ++n;
+  }
+  return n;
+}
+
+// The text of the element that starts at `open` (up to the matching `close`, not nested).
+std::string Slice(const std::string& page, const std::string& open, const std::string& close) {
+  const size_t a = page.find(open);
+  if (a == std::string::npos) return "";
+  const size_t b = page.find(close, a);
+  return page.substr(a, b == std::string::npos ? std::string::npos : b + close.size() - a);
+}
+
+Reply Get(Source& s, const std::string& path) { return Route(s, "GET", path); }
+
+}  // namespace
+
+TEST_CASE("Escape covers the HTML and attribute specials") {
+  CHECK(Escape("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+  CHECK(UrlSegment("A B/é") == "A%20B%2F%C3%A9");
+}
+
+TEST_CASE("The overview lists each measure with its latest value and icons") {
+  FakeSource source;
+  const Reply r = Get(source, "/");
+  REQUIRE(r.status == 200);
+  CHECK(r.content_type == kHtmlType);
+  CHECK(r.body.find("<html lang=\"en\">") != std::string::npos);
+  CHECK(r.body.find("href=\"#main\"") != std::string::npos);
+  CHECK(r.body.find("<main id=\"main\"") != std::string::npos);
+  CHECK(r.body.find("<nav") != std::string::npos);
+  CHECK(r.body.find("Test &amp; Learn LLS") != std::string::npos);
+  CHECK(r.body.find("href=\"/measure/SATOD\"") != std::string::npos);
+  CHECK(r.body.find("Dec 2023") != std::string::npos);
+  CHECK(r.body.find("6.9%") != std::string::npos);  // 69 / 1000
+  CHECK(r.body.find("class=\"spark\"") != std::string::npos);
+  CHECK(r.body.find("<caption>") != std::string::npos);
+  CHECK(r.body.find("no data") != std::string::npos);  // NODATA
+  // No external resources, no scripts.
+  CHECK(r.body.find("<script") == std::string::npos);
+  CHECK(r.body.find("src=") == std::string::npos);
+  CHECK(r.body.find("<link") == std::string::npos);
+}
+
+TEST_CASE("The measure page draws the XmR chart with limits, icons and focusable points") {
+  FakeSource source;
+  const Reply r = Get(source, "/measure/SATOD");
+  REQUIRE(r.status == 200);
+  const std::string svg =
+      Slice(r.body, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"main-chart\"",
+            "</svg>");
+  REQUIRE(!svg.empty());
+  CHECK(svg.find("role=\"img\"") != std::string::npos);
+  CHECK(svg.find("aria-labelledby=\"main-chart-t main-chart-d\"") != std::string::npos);
+  CHECK(svg.find("<title id=\"main-chart-t\">") != std::string::npos);
+  CHECK(svg.find("<desc id=\"main-chart-d\">") != std::string::npos);
+  CHECK(Count(svg, "class=\"limit upper\"") == 1);
+  CHECK(Count(svg, "class=\"limit lower\"") == 1);
+  CHECK(Count(svg, "class=\"centre\"") == 1);
+  CHECK(Count(svg, "class=\"band\"") == 1);
+  CHECK(Count(svg, "class=\"target\"") == 1);
+  // 24 months, one a gap: 23 points, each focusable with a name and a tooltip.
+  CHECK(Count(svg, "tabindex=\"0\"") == 23);
+  CHECK(Count(svg, "aria-label=\"") == 23);
+  CHECK(Count(svg, "<g class=\"pt ") == 23);
+  // The fall in 2023 is a special cause, drawn as an improvement (lower is better).
+  CHECK(svg.find("class=\"pt improvement\"") != std::string::npos);
+  CHECK(svg.find("Jan 2023: 7.5% (75 / 1000); 3 trusts; improvement") != std::string::npos);
+  // Icons beside the chart, with their text.
+  CHECK(r.body.find("class=\"icon\"") != std::string::npos);
+  CHECK(r.body.find("Special cause variation: improvement, low values") != std::string::npos);
+  // Small multiples: one per trust, not focusable; the hostile name escaped.
+  CHECK(Count(r.body, "class=\"chart small\"") == 3);
+  CHECK(r.body.find(kHostile) == std::string::npos);
+  CHECK(r.body.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
+  // The funnel plot, with a point per trust and both pairs of limit curves.
+  const std::string funnel =
+      Slice(r.body, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart funnel\"", "</svg>");
+  REQUIRE(!funnel.empty());
+  CHECK(Count(funnel, "class=\"pt funnel-unit\"") == 3);
+  CHECK(Count(funnel, "class=\"limit l95\"") == 2);
+  CHECK(Count(funnel, "class=\"limit l998\"") == 2);
+  // The data table: a row per month, the gap shown as such.
+  CHECK(r.body.find("<caption>Test &amp; Learn LLS: monthly figures</caption>") !=
+        std::string::npos);
+  CHECK(r.body.find("<th scope=\"col\"") != std::string::npos);
+  CHECK(r.body.find(">no data<") != std::string::npos);
+  // Headings in order: one h1, then h2s before any h3.
+  CHECK(Count(r.body, "<h1") == 1);
+  CHECK(r.body.find("<h2") < r.body.find("<h3"));
+}
+
+TEST_CASE("The measure API's centre and limits are analytics::XmrChart's") {
+  FakeSource source;
+  const Reply r = Get(source, "/api/measures/SATOD");
+  REQUIRE(r.status == 200);
+  CHECK(r.content_type == kJsonType);
+  const auto j = nlohmann::json::parse(r.body);
+
+  std::vector<analytics::Observation> obs;
+  for (const Cell& c : test::SatodCells()) {
+    if (c.denominator > 0) obs.push_back({c.period, 100.0 * c.numerator / c.denominator});
+  }
+  analytics::ChartOptions options;
+  options.improvement = analytics::Direction::kDecrease;
+  options.target = 6;
+  auto chart = analytics::XmrChart(obs, options);
+  REQUIRE(chart.ok());
+
+  CHECK(j["measure"]["code"] == "SATOD");
+  CHECK(j["measure"]["improvement"] == "decrease");
+  CHECK(j["target"] == 6);
+  const auto& points = j["main"]["points"];
+  REQUIRE(points.size() == 24);
+  size_t k = 0;
+  for (const auto& p : points) {
+    if (p["gap"].get<bool>()) {
+      CHECK(p["period"] == "2022-06");
+      CHECK(p["value"].is_null());
+      CHECK(p["centre"].is_null());
+      continue;
+    }
+    const analytics::ChartPoint& c = chart->points.at(k++);
+    CHECK(p["period"] == c.period);
+    CHECK(p["value"].get<double>() == Approx(c.value));
+    CHECK(p["centre"].get<double>() == Approx(c.centre));
+    CHECK(p["lower"].get<double>() == Approx(c.lower));
+    CHECK(p["upper"].get<double>() == Approx(c.upper));
+    CHECK(p["lower_2s"].get<double>() == Approx(c.lower_2s));
+    CHECK(p["upper_2s"].get<double>() == Approx(c.upper_2s));
+    CHECK(p["signal"] == analytics::PointSignalName(c.signal));
+    CHECK(p["rules"].size() == static_cast<size_t>(__builtin_popcount(c.rules)));
+    CHECK(p["received"].is_null());
+  }
+  CHECK(k == chart->points.size());
+  CHECK(j["main"]["variation"] == analytics::VariationIconName(chart->variation));
+  CHECK(j["main"]["assurance"] == analytics::AssuranceIconName(chart->assurance));
+  REQUIRE(j["parts"].size() == 3);
+  CHECK(j["parts"][1]["scope"] == kHostile);  // JSON carries the raw string, escaped by JSON
+  CHECK(j["parts"][0]["points"].size() == 24);
+  REQUIRE(j["funnel"].is_object());
+  CHECK(j["funnel"]["period"] == "2023-12");
+  CHECK(j["funnel"]["units"].size() == 3);
+  for (const char* key : {"target", "phi", "tau2", "overdispersed"}) {
+    CHECK(j["funnel"].contains(key));
+  }
+  for (const char* key :
+       {"name", "value", "z", "lower95", "upper95", "lower998", "upper998", "position"}) {
+    CHECK(j["funnel"]["units"][0].contains(key));
+  }
+}
+
+TEST_CASE("A national hub shows the signals its LLS hubs reported") {
+  FakeSource source(/*national=*/true);
+  const Reply page = Get(source, "/measure/SATOD");
+  REQUIRE(page.status == 200);
+  CHECK(page.body.find("Reported by the LLS hub") != std::string::npos);
+  CHECK(page.body.find("concern (shift); mean 10.5%, limits 7.0% to 14.0%") != std::string::npos);
+  CHECK(page.body.find("By LLS") != std::string::npos);
+  const auto j = nlohmann::json::parse(Get(source, "/api/measures/SATOD").body);
+  const auto& received = j["parts"][0]["points"][0]["received"];
+  REQUIRE(received.is_object());
+  CHECK(received["signal"] == "concern");
+  CHECK(received["centre"] == 10.5);
+  CHECK(received["variation"] == "concern-low");
+}
+
+TEST_CASE("The learning feed and members pages escape what the Source holds") {
+  FakeSource source;
+  const Reply learning = Get(source, "/learning");
+  REQUIRE(learning.status == 200);
+  CHECK(learning.body.find(kHostile) == std::string::npos);
+  CHECK(learning.body.find("&lt;b&gt;tag&lt;/b&gt;") != std::string::npos);
+  CHECK(learning.body.find("badge approved") != std::string::npos);
+  CHECK(learning.body.find("badge rejected") != std::string::npos);
+  CHECK(learning.body.find("featured") != std::string::npos);
+  CHECK(learning.body.find("Contains a patient&#39;s name") != std::string::npos);
+  CHECK(learning.body.find("Carbon monoxide") < learning.body.find("Rejected idea"));
+
+  const Reply members = Get(source, "/members");
+  REQUIRE(members.status == 200);
+  CHECK(members.body.find(kHostile) == std::string::npos);
+  CHECK(members.body.find("R&quot;X&#39;B") != std::string::npos);
+  CHECK(members.body.find("2023-11-14T22:13:10Z") != std::string::npos);
+  CHECK(members.body.find("just now") != std::string::npos);
+  CHECK(members.body.find("never") != std::string::npos);
+  CHECK(members.body.find("<strong>revoked</strong>") != std::string::npos);
+
+  const auto lj = nlohmann::json::parse(Get(source, "/api/learning").body);
+  CHECK(lj["entries"].size() == 2);
+  CHECK(lj["entries"][0]["author"] == kHostile);
+  const auto mj = nlohmann::json::parse(Get(source, "/api/members").body);
+  CHECK(mj["members"].size() == 4);
+  CHECK(mj["members"][2]["last_seen"].is_null());
+  const auto oj = nlohmann::json::parse(Get(source, "/api/overview").body);
+  CHECK(oj["hub"]["name"] == "Test & Learn LLS");
+  CHECK(oj["measures"].size() == 3);
+  CHECK(oj["measures"][0]["latest"]["period"] == "2023-12");
+  CHECK(oj["measures"][2]["latest"].is_null());
+  CHECK(oj["members"]["by_role"]["trust"] == 3);
+}
+
+TEST_CASE("Unknown pages and measures are 404, other methods 405, Source errors 500") {
+  FakeSource source;
+  CHECK(Get(source, "/nowhere").status == 404);
+  CHECK(Get(source, "/measure/NOPE").status == 404);
+  CHECK(Get(source, "/measure/").status == 404);
+  const Reply api404 = Get(source, "/api/measures/NOPE");
+  CHECK(api404.status == 404);
+  CHECK(api404.content_type == kJsonType);
+  const Reply hostile = Get(source, std::string("/measure/") + kHostile);
+  CHECK(hostile.status == 404);
+  CHECK(hostile.body.find(kHostile) == std::string::npos);
+  CHECK(Route(source, "POST", "/").status == 405);
+  CHECK(Route(source, "DELETE", "/api/members").status == 405);
+  CHECK(Route(source, "HEAD", "/").status == 200);
+
+  source.set_fail(true);
+  for (const char* path : {"/", "/measure/SATOD", "/learning", "/members", "/api/overview",
+                           "/api/measures/SATOD", "/api/learning", "/api/members", "/metrics"}) {
+    const Reply r = Get(source, path);
+    CHECK(r.status == 500);
+    CHECK(r.body.find("disk I/O error") != std::string::npos);
+  }
+  CHECK(Get(source, "/healthz").status == 200);  // Health() is separate from the reads
+}
+
+TEST_CASE("/metrics and /healthz") {
+  FakeSource source;
+  const Reply m = Get(source, "/metrics");
+  CHECK(m.status == 200);
+  CHECK(m.content_type == std::string("text/plain; version=0.0.4; charset=utf-8"));
+  CHECK(m.body.find("lls_hub_log_entries 1234") != std::string::npos);
+  CHECK(Get(source, "/healthz").body == "ok\n");
+  source.set_unhealthy(true);
+  const Reply h = Get(source, "/healthz");
+  CHECK(h.status == 503);
+  CHECK(h.body.find("has not turned") != std::string::npos);
+}
+
+TEST_CASE("Charts survive awkward series") {
+  FakeSource source;
+  SECTION("a single month") {
+    source.measures[0].main.cells.resize(1);
+    CHECK(Get(source, "/measure/SATOD").status == 200);
+  }
+  SECTION("every month a gap") {
+    for (Cell& c : source.measures[0].main.cells) c.denominator = 0;
+    const Reply r = Get(source, "/measure/SATOD");
+    CHECK(r.status == 200);
+    CHECK(r.body.find("No data") != std::string::npos);
+  }
+  SECTION("ten years of months") {
+    auto& cells = source.measures[0].main.cells;
+    while (cells.size() < 120) {
+      Cell c = cells[cells.size() % 24];
+      const size_t i = cells.size();
+      c.period = std::to_string(2022 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") +
+                 std::to_string(i % 12 + 1);
+      cells.push_back(c);
+    }
+    const Reply r = Get(source, "/measure/SATOD");
+    REQUIRE(r.status == 200);
+    CHECK(Count(r.body, "Jan 2031") >= 1);
+  }
+  SECTION("a numerator above its denominator does not stop the page") {
+    source.measures[0].parts[0].cells.back().numerator = 999;
+    CHECK(Get(source, "/measure/SATOD").status == 200);
+  }
+}
