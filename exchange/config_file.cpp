@@ -1,5 +1,6 @@
 #include "exchange/config_file.h"
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -109,6 +110,28 @@ Result<std::vector<std::pair<std::string, std::string>>> ConfigFile::StringTable
     if (!value.is_string() || !text) return Error(full, "expected a string in quotes");
     asked_.insert(full);
     out.emplace_back(std::string(name.str()), *text);
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, double>>> ConfigFile::NumberTable(
+    std::string_view key) {
+  asked_.emplace(key);
+  std::vector<std::pair<std::string, double>> out;
+  toml::node_view<const toml::node> node = table_->root.at_path(key);
+  if (!node) return out;
+  const toml::table* table = node.as_table();
+  if (table == nullptr) return Error(key, "expected a table of name = number entries");
+  for (const auto& [name, value] : *table) {
+    std::string full = std::string(key) + "." + std::string(name.str());
+    // An integer (6) or a float (6.5); text in quotes is refused so a typo is not a zero.
+    std::optional<double> number = value.value<double>();
+    if (!(value.is_integer() || value.is_floating_point()) || !number ||
+        !std::isfinite(*number)) {
+      return Error(full, "expected a number");
+    }
+    asked_.insert(full);
+    out.emplace_back(std::string(name.str()), *number);
   }
   return out;
 }

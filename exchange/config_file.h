@@ -41,6 +41,10 @@ class ConfigFile {
   // an empty list when the table is absent.
   Result<std::vector<std::pair<std::string, std::string>>> StringTable(std::string_view key);
 
+  // Every entry of the table at `key` (e.g. "targets"), each an integer or a float; an empty
+  // list when the table is absent.
+  Result<std::vector<std::pair<std::string, double>>> NumberTable(std::string_view key);
+
   // kInvalidArgument naming the first key in the file that no getter asked for.
   Status CheckNoUnknownKeys() const;
 

@@ -130,6 +130,9 @@ Result<std::optional<dashboard::MeasureData>> HubDashboardSource::Measure(
   std::lock_guard lock(mu_);
   dashboard::MeasureData data;
   data.measure = DashboardMeasure(*definition);
+  if (auto target = config_.targets.find(code); target != config_.targets.end()) {
+    data.target = target->second;
+  }
   LLS_ASSIGN_OR_RETURN(bool national, IsNational());
   if (national) {
     data.main = {"national", "national", "", {}};

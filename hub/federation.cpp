@@ -15,10 +15,13 @@ namespace lls::hub {
 
 Result<std::unique_ptr<Forwarder>> Forwarder::Open(HubStore& store,
                                                    const crypto::Identity& identity,
-                                                   const Clock& clock, Aggregates& aggregates) {
+                                                   const Clock& clock, Aggregates& aggregates,
+                                                   std::map<std::string, double> targets) {
   LLS_RETURN_IF_ERROR(store.RegisterSchema("outbox", {Outbox::kSchemaV1}));
   aggregates.TrackChangedCells(true);
-  return std::unique_ptr<Forwarder>(new Forwarder(store, identity, clock, aggregates));
+  std::unique_ptr<Forwarder> forwarder(new Forwarder(store, identity, clock, aggregates));
+  forwarder->targets_ = std::move(targets);
+  return forwarder;
 }
 
 Status Forwarder::Finish(db::Database& db) {
@@ -45,7 +48,10 @@ Status Forwarder::ForwardSeries(db::Database& db, const std::string& scope,
   std::erase_if(rows, [&](const AggregateRow& row) { return row.lls != scope; });
   std::map<std::string, SpcSignal> signals;
   if (const MeasureDefinition* definition = FindMeasure(BuiltInCatalogue(), measure)) {
-    signals = SeriesSignals(rows, *definition);
+    auto target = targets_.find(measure);
+    signals = SeriesSignals(rows, *definition,
+                            target == targets_.end() ? std::nullopt
+                                                     : std::optional<double>(target->second));
   }
   std::map<std::string, const AggregateRow*> by_period;
   for (const AggregateRow& row : rows) by_period[row.period] = &row;

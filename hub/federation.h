@@ -29,6 +29,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -49,8 +50,10 @@ class Forwarder final : public StateApplier {
  public:
   // Registers the outbox tables (component "outbox") and turns on the aggregates' change
   // tracking. Needs the curation component's `hub_signer` table: open LearningCuration first.
+  // `targets` (measure code -> target in its unit) set the forwarded readings' assurance.
   static Result<std::unique_ptr<Forwarder>> Open(HubStore& store, const crypto::Identity& identity,
-                                                 const Clock& clock, Aggregates& aggregates);
+                                                 const Clock& clock, Aggregates& aggregates,
+                                                 std::map<std::string, double> targets = {});
 
   Status Apply(db::Database&, const AppliedMessage&) override { return Status::Ok(); }
   Status Finish(db::Database& db) override;
@@ -78,6 +81,7 @@ class Forwarder final : public StateApplier {
   const Clock& clock_;
   Aggregates& aggregates_;
   Outbox outbox_;
+  std::map<std::string, double> targets_;
 };
 
 struct ParentOptions {

@@ -1,5 +1,6 @@
 #include "hub/hub_config.h"
 
+#include "exchange/catalogue.h"
 #include "exchange/config_file.h"
 
 namespace lls::hub {
@@ -36,6 +37,15 @@ Result<HubConfig> HubConfig::Load(const std::filesystem::path& path) {
   }
   if (!parent_key.empty()) {
     LLS_ASSIGN_OR_RETURN(config.parent_public_key, file.Path("parent.public_key"));
+  }
+  LLS_ASSIGN_OR_RETURN(auto targets, file.NumberTable("targets"));
+  for (const auto& [code, target] : targets) {
+    if (FindMeasure(BuiltInCatalogue(), code) == nullptr) {
+      return Status(Code::kInvalidArgument, path.string() + ": targets." + code +
+                                                ": not a measure code; known: " +
+                                                KnownCodes(BuiltInCatalogue()));
+    }
+    config.targets[code] = target;
   }
   LLS_ASSIGN_OR_RETURN(config.dashboard_enabled, file.Bool("dashboard.enabled", true));
   LLS_ASSIGN_OR_RETURN(config.dashboard.address, file.String("dashboard.address", "127.0.0.1"));

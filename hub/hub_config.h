@@ -19,6 +19,8 @@
 //   public_key = "keys/national.public" # the parent hub's public key file
 //   subscribe_endpoint = "tcp://national:7402"  # optional: read the parent's bulletins,
 //                                       # catalogues and learning and relay them down
+//   [targets]                           # optional: a target per measure, in its unit, for
+//   SATOD = 6.0                         # the SPC assurance icons (dashboard and forwarded)
 //   [dashboard]
 //   enabled = true                      # the web pages, JSON API, /metrics and /healthz
 //   address = "127.0.0.1"               # loopback by default: put a proxy in front to share it
@@ -28,6 +30,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "dashboard/server.h"
@@ -53,6 +56,8 @@ struct HubConfig {
   std::filesystem::path parent_public_key;
   // [parent] subscribe_endpoint: empty, nothing flows down (hub/downward.h).
   std::string parent_subscribe_endpoint;
+  // [targets]: measure code -> target in the measure's unit (percent, per 1000).
+  std::map<std::string, double> targets;
   bool dashboard_enabled = true;
   dashboard::ServerOptions dashboard;
   bool has_parent() const { return !parent_endpoint.empty(); }

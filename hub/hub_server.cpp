@@ -55,7 +55,7 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(const HubConfig& config,
                          crypto::LoadPublicKeyFile(config.parent_public_key));
     LLS_ASSIGN_OR_RETURN(server->forwarder_,
                          Forwarder::Open(server->store_, server->identity_, server->clock_,
-                                         server->aggregates_));
+                                         server->aggregates_, config.targets));
     server->ingest_.AddApplier(server->forwarder_.get());  // last: its Finish sees all changes
     server->parent_ = std::make_unique<ParentLink>(
         server->forwarder_->outbox(), server->identity_, server->clock_,

@@ -7,8 +7,10 @@ namespace lls::hub {
 double UnitScale(const std::string& unit) { return unit == "per 1000" ? 1000.0 : 100.0; }
 
 std::map<std::string, SpcSignal> SeriesSignals(const std::vector<AggregateRow>& series,
-                                               const MeasureDefinition& measure) {
+                                               const MeasureDefinition& measure,
+                                               std::optional<double> target) {
   analytics::ChartOptions options;
+  options.target = target;
   switch (measure.improvement) {
     case Improvement::kIncrease: options.improvement = analytics::Direction::kIncrease; break;
     case Improvement::kDecrease: options.improvement = analytics::Direction::kDecrease; break;

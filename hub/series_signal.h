@@ -23,7 +23,9 @@ double UnitScale(const std::string& unit);
 
 // The readings of every month of `series` (one scope, one measure, ordered by period), by
 // period; months without an unsuppressed denominator have none.
+// `target` (in the measure's unit) sets the assurance icon; without one it is "none".
 std::map<std::string, SpcSignal> SeriesSignals(const std::vector<AggregateRow>& series,
-                                               const MeasureDefinition& measure);
+                                               const MeasureDefinition& measure,
+                                               std::optional<double> target = std::nullopt);
 
 }  // namespace lls::hub

@@ -228,3 +228,33 @@ TEST_CASE("a copy keeps its own record of asked keys", "[config]") {
 
 }  // namespace
 }  // namespace lls
+
+namespace lls {
+namespace {
+
+TEST_CASE("NumberTable reads integers and floats, and refuses text", "[config]") {
+  ConfigFile ok = MustParse("[targets]\nSATOD = 6\nCO_BOOKING = 95.5\n");
+  auto targets = ok.NumberTable("targets");
+  REQUIRE(targets.ok());
+  // toml++ keeps a table's keys sorted.
+  CHECK(*targets == std::vector<std::pair<std::string, double>>{{"CO_BOOKING", 95.5},
+                                                                {"SATOD", 6.0}});
+  CHECK(ok.CheckNoUnknownKeys().ok());
+
+  ConfigFile absent = MustParse("[hub]\n");
+  auto none = absent.NumberTable("targets");
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+
+  ConfigFile quoted = MustParse("[targets]\nSATOD = \"6\"\n");
+  auto refused = quoted.NumberTable("targets");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(Mentions(refused.status(), "targets.SATOD"));
+  CHECK(Mentions(refused.status(), "expected a number"));
+
+  ConfigFile not_table = MustParse("targets = 6\n");
+  CHECK_FALSE(not_table.NumberTable("targets").ok());
+}
+
+}  // namespace
+}  // namespace lls

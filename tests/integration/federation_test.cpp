@@ -4,6 +4,8 @@
 // to the count with 2 contributing LLSs, and follows a republish and a retraction. A facilitator in north
 // approves a learning note; the relay reaches the national hub, a national subscriber reads
 // it with `lls subscribe`, and its original (the trust's envelope) verifies with `lls inspect`.
+#include <httplib.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -77,6 +79,29 @@ TEST_CASE("LLS hubs forward aggregates and approved learning to the national hub
   ExpectNational(region, nlohmann::json::array({Row("national", 2, 2, 65, 510, 12.75),
                                                 Row("north", 1, 1, 25, 210, 11.9),
                                                 Row("south", 1, 1, 40, 300, 13.33)}));
+  // Each LLS hub sent its SPC reading with its figure; the national dashboard's API shows it
+  // beside the LLS's own series (one month: the value is its own centre, common cause).
+  REQUIRE(WaitUntil(10s, [&] { return fs::exists(region.path("national/dashboard.url")); }));
+  std::string url = region.path("national/dashboard.url").string();
+  url = ReadText(url);
+  while (!url.empty() && (url.back() == '\n' || url.back() == '/')) url.pop_back();
+  httplib::Client web(url);
+  auto api = web.Get("/api/measures/SATOD");
+  REQUIRE(api);
+  REQUIRE(api->status == 200);
+  nlohmann::json measure = nlohmann::json::parse(api->body);
+  CHECK(measure["main"]["kind"] == "national");
+  REQUIRE(measure["parts"].size() == 2);
+  for (const nlohmann::json& part : measure["parts"]) {
+    INFO(part.dump());
+    REQUIRE(part["points"].size() == 1);
+    const nlohmann::json& received = part["points"][0]["received"];
+    REQUIRE(received.is_object());
+    CHECK(received["signal"] == "common-cause");
+    CHECK(received["variation"] == "none");  // one point is too few to judge
+    CHECK(received["centre"].get<double>() ==
+          Approx(part["points"][0]["value"].get<double>()));
+  }
 
   // North's trust republishes changed figures: the national figure follows, no double count.
   ImportAndPublish(region, "trust-n", kCountsNorthRevised);
