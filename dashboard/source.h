@@ -44,6 +44,10 @@ struct Cell {
   int64_t trusts = 0;
   int64_t suppressed_cells = 0;
   int64_t llss = 0;  // national rows: contributing LLSs
+  // The counts were suppressed at the trust (a trust's figure), or nothing unsuppressed
+  // contributed (an aggregate with only suppressed cells): numerator and denominator are 0
+  // here but must be shown as "suppressed", never as numbers. A gap, like denominator 0.
+  bool suppressed = false;
   std::optional<ReceivedSignal> received;
 };
 
@@ -51,7 +55,8 @@ struct Series {
   std::string scope;  // the LLS name, the trust's display name, or "national"
   std::string kind;   // "lls" | "trust" | "national"
   std::string organisation;  // ODS code for a trust; empty otherwise
-  std::vector<Cell> cells;   // ordered by period
+  std::vector<Cell> cells;   // ordered by period; every month from the first to the last
+                             // (a month with no figure is a cell with denominator 0)
 };
 
 struct MeasureData {
@@ -105,6 +110,11 @@ class Source {
   // nullopt for a code the catalogue does not hold; a known measure with no data has empty
   // series.
   virtual Result<std::optional<MeasureData>> Measure(const std::string& code) = 0;
+  // The same without `parts` (the overview needs only the main series); a source that can
+  // skip reading the parts overrides it.
+  virtual Result<std::optional<MeasureData>> MeasureSummary(const std::string& code) {
+    return Measure(code);
+  }
   // Newest first.
   virtual Result<std::vector<LearningEntry>> Learning() = 0;
   virtual Result<std::vector<MemberEntry>> Members() = 0;

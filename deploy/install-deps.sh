@@ -13,10 +13,11 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libcpp-httplib-dev              # the hub's dashboard (HTTP server)
 )
-# Only the tests need these: the browser test renders the dashboard in Debian's chromium, and
-# the /metrics test parses the scrape with the Prometheus project's own Python parser.
+# Only the tests need these: the browser test renders the dashboard in Debian's chromium and
+# checks the screenshot's colours (PIL), and the /metrics test parses the scrape with the
+# Prometheus project's own Python parser.
 if [ "${LLS_DEPS:-all}" = "all" ]; then
-  PACKAGES+=(chromium fonts-dejavu-core python3-prometheus-client)
+  PACKAGES+=(chromium fonts-dejavu-core python3-prometheus-client python3-pil)
 fi
 
 missing=()

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <utility>
 
 namespace lls::db {
@@ -139,6 +140,53 @@ Result<Database> Database::Open(const std::filesystem::path& path, const OpenOpt
   pragmas += options.synchronous_full ? "FULL;" : "NORMAL;";
   LLS_RETURN_IF_ERROR(db.Exec(pragmas).Context("configuring " + path.string()));
   return db;
+}
+
+Status Database::BackupTo(const std::filesystem::path& out) {
+  std::error_code ec;
+  if (std::filesystem::exists(out, ec)) {
+    return Status(Code::kAlreadyExists, out.string() + " exists; a backup never overwrites");
+  }
+  const std::filesystem::path partial = out.string() + ".partial";
+  std::filesystem::remove(partial, ec);
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(partial.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  Database copy(raw, partial);  // owns raw even on failure
+  if (rc != SQLITE_OK) return ToStatus(raw, rc, ("creating " + partial.string()).c_str());
+  sqlite3_busy_timeout(raw, 5000);
+  sqlite3_backup* backup = sqlite3_backup_init(raw, "main", db_, "main");
+  if (backup == nullptr) {
+    Status failed = ToStatus(raw, sqlite3_errcode(raw), "starting the backup");
+    std::filesystem::remove(partial, ec);
+    return failed;
+  }
+  // -1: every page in one step, so the copy is one consistent snapshot of the source.
+  rc = sqlite3_backup_step(backup, -1);
+  sqlite3_backup_finish(backup);
+  Status done = rc == SQLITE_DONE ? Status::Ok() : ToStatus(raw, rc, "copying pages");
+  if (done.ok()) {
+    auto check = copy.Prepare("PRAGMA integrity_check");
+    if (!check.ok()) {
+      done = check.status();
+    } else {
+      auto row = check->Step();
+      if (!row.ok()) done = row.status();
+      else if (!*row || check->ColumnText(0) != "ok") {
+        done = Status(Code::kCorrupt, "the copy fails integrity_check");
+      }
+    }
+  }
+  // Leave the copy as one self-contained file (no -wal beside it), synced to disk.
+  if (done.ok()) done = copy.Exec("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;");
+  copy = Database(nullptr, {});  // closes the file
+  if (done.ok()) {
+    std::filesystem::rename(partial, out, ec);
+    if (ec) done = Status(Code::kIoError, "renaming the backup to " + out.string() + ": " + ec.message());
+  }
+  if (!done.ok()) std::filesystem::remove(partial, ec);
+  return done;
 }
 
 Database::Database(Database&& other) noexcept

@@ -95,6 +95,12 @@ class Database {
   // user_version to migrations.size(). Refuses a database newer than this build knows.
   Status Migrate(const std::vector<std::string_view>& migrations);
 
+  // A consistent copy of the whole database in a NEW file `out` (kAlreadyExists if it is
+  // there), made with SQLite's online backup API in one read transaction: writers carry on
+  // (WAL), and the copy is the database as of one commit. The copy is written next to `out`,
+  // checked with PRAGMA integrity_check, synced, and only then renamed to `out`.
+  Status BackupTo(const std::filesystem::path& out);
+
   const std::filesystem::path& path() const { return path_; }
   // True while a transaction is open on this connection.
   bool InTransaction() const;

@@ -112,6 +112,11 @@ ALTER TABLE agg_members ADD COLUMN spc_assurance INTEGER;
 ALTER TABLE agg_members ADD COLUMN spc_points INTEGER;
 )sql";
 
+// v5: per-measure reads of the trusts' figures (the dashboard, exports) by index.
+constexpr std::string_view kSchemaV5 = R"sql(
+CREATE INDEX agg_points_measure ON agg_points (measure, member_id, period, hub_seq);
+)sql";
+
 using Key = std::pair<std::string, std::string>;  // (measure, period)
 
 // A trust's figure for one (measure, period): what it contributes to the cell.
@@ -320,7 +325,7 @@ Result<std::vector<AggregateRow>> ReadRows(db::Database& db, const std::string& 
 
 Status Aggregates::RegisterSchema(HubStore& store) {
   LLS_RETURN_IF_ERROR(
-      store.RegisterSchema("aggregates", {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4}));
+      store.RegisterSchema("aggregates", {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5}));
   return Backfill(store);
 }
 
@@ -599,23 +604,23 @@ Result<std::vector<TrustFigure>> ReadTrustFigures(db::Database& db,
                                                   const std::optional<std::string>& measure) {
   LLS_ASSIGN_OR_RETURN(bool tables, HasTables(db));
   if (!tables) return std::vector<TrustFigure>();
-  // The per-trust rule of RecomputeAggregates: the point with the highest hub_seq.
+  // The per-trust rule of RecomputeAggregates: per (member, measure, period), the point with
+  // the highest hub_seq. SQLite takes the bare columns of a MAX() aggregate from the row that
+  // holds the maximum, and agg_points_measure serves the grouping in index order.
   std::string sql = R"sql(
-    WITH ranked AS (
-      SELECT pr.lls, pt.member_id, pt.measure, pt.period, pt.numerator, pt.denominator,
-             (pt.numerator_suppressed OR pt.denominator_suppressed) AS suppressed,
-             ROW_NUMBER() OVER (PARTITION BY pt.member_id, pt.measure, pt.period
-                                ORDER BY pt.hub_seq DESC) AS rank
-      FROM agg_points pt JOIN agg_projects pr
-        ON pr.member_id = pt.member_id AND pr.project_id = pt.project_id)sql";
+    SELECT m.name, m.display_name, m.organisation, f.lls, f.measure, f.period,
+           CASE WHEN f.suppressed THEN 0 ELSE f.numerator END,
+           CASE WHEN f.suppressed THEN 0 ELSE f.denominator END, f.suppressed
+    FROM (SELECT pt.member_id, pr.lls, pt.measure, pt.period, pt.numerator, pt.denominator,
+                 (pt.numerator_suppressed OR pt.denominator_suppressed) AS suppressed,
+                 MAX(pt.hub_seq)
+          FROM agg_points pt JOIN agg_projects pr
+            ON pr.member_id = pt.member_id AND pr.project_id = pt.project_id)sql";
   if (measure) sql += " WHERE pt.measure = ?1";
-  sql += R"sql()
-    SELECT m.name, m.display_name, m.organisation, r.lls, r.measure, r.period,
-           CASE WHEN r.suppressed THEN 0 ELSE r.numerator END,
-           CASE WHEN r.suppressed THEN 0 ELSE r.denominator END, r.suppressed
-    FROM ranked r JOIN members m ON m.id = r.member_id
-    WHERE r.rank = 1
-    ORDER BY m.display_name, m.name, r.measure, r.period)sql";
+  sql += R"sql(
+          GROUP BY pt.measure, pt.member_id, pt.period) f
+    JOIN members m ON m.id = f.member_id
+    ORDER BY m.display_name, m.name, f.measure, f.period)sql";
   LLS_ASSIGN_OR_RETURN(db::Statement select, db.Prepare(sql));
   if (measure) select.Bind(1, *measure);
   std::vector<TrustFigure> rows;

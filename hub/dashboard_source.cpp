@@ -1,5 +1,6 @@
 #include "hub/dashboard_source.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <system_error>
@@ -46,7 +47,38 @@ dashboard::Cell CellOf(const AggregateRow& row) {
   cell.trusts = row.trusts;
   cell.suppressed_cells = row.suppressed_cells;
   cell.llss = row.llss;
+  // Only suppressed cells contributed: the zeros are not figures.
+  cell.suppressed = row.trusts == 0 && row.suppressed_cells > 0;
   return cell;
+}
+
+// The month after `period` (YYYY-MM).
+std::string NextMonth(const std::string& period) {
+  int year = std::stoi(period.substr(0, 4));
+  int month = std::stoi(period.substr(5, 2)) + 1;
+  if (month > 12) {
+    month = 1;
+    ++year;
+  }
+  std::string text = std::to_string(year) + (month < 10 ? "-0" : "-") + std::to_string(month);
+  return text;
+}
+
+// Inserts a gap (denominator 0) for every month missing between the first and the last, so
+// charts space months evenly and no moving range spans a missing month.
+void FillGaps(dashboard::Series& series) {
+  if (series.cells.size() < 2) return;
+  std::vector<dashboard::Cell> filled;
+  for (dashboard::Cell& cell : series.cells) {
+    while (!filled.empty() && NextMonth(filled.back().period) < cell.period &&
+           filled.size() < 100000) {
+      dashboard::Cell gap;
+      gap.period = NextMonth(filled.back().period);
+      filled.push_back(std::move(gap));
+    }
+    filled.push_back(std::move(cell));
+  }
+  series.cells = std::move(filled);
 }
 
 // The learning item an envelope carries: directly, or inside a relay (the origin envelope).
@@ -92,7 +124,8 @@ Result<std::unique_ptr<HubDashboardSource>> HubDashboardSource::Open(const HubCo
 
 Result<bool> HubDashboardSource::IsNational() {
   LLS_ASSIGN_OR_RETURN(db::Statement select,
-                       db_.Prepare("SELECT 1 FROM members WHERE role = ? LIMIT 1"));
+                       db_.Prepare("SELECT 1 FROM members WHERE role = ? AND revoked_at IS NULL "
+                                   "LIMIT 1"));
   select.Bind(1, std::string_view(RoleName(Role::kHub)));
   return select.Step();
 }
@@ -125,6 +158,16 @@ Result<std::vector<dashboard::MeasureInfo>> HubDashboardSource::Measures() {
 
 Result<std::optional<dashboard::MeasureData>> HubDashboardSource::Measure(
     const std::string& code) {
+  return ReadMeasure(code, true);
+}
+
+Result<std::optional<dashboard::MeasureData>> HubDashboardSource::MeasureSummary(
+    const std::string& code) {
+  return ReadMeasure(code, false);
+}
+
+Result<std::optional<dashboard::MeasureData>> HubDashboardSource::ReadMeasure(
+    const std::string& code, bool with_parts) {
   const MeasureDefinition* definition = FindMeasure(BuiltInCatalogue(), code);
   if (definition == nullptr) return std::optional<dashboard::MeasureData>();
   std::lock_guard lock(mu_);
@@ -153,7 +196,13 @@ Result<std::optional<dashboard::MeasureData>> HubDashboardSource::Measure(
       }
       part.cells.push_back(std::move(cell));
     }
-    for (auto& [scope, part] : parts) data.parts.push_back(std::move(part));
+    FillGaps(data.main);
+    if (with_parts) {
+      for (auto& [scope, part] : parts) {
+        FillGaps(part);
+        data.parts.push_back(std::move(part));
+      }
+    }
     return std::optional<dashboard::MeasureData>(std::move(data));
   }
   data.main = {config_.name, "lls", "", {}};
@@ -161,9 +210,12 @@ Result<std::optional<dashboard::MeasureData>> HubDashboardSource::Measure(
   for (const AggregateRow& row : rows) {
     if (row.lls == config_.name) data.main.cells.push_back(CellOf(row));
   }
+  FillGaps(data.main);
+  if (!with_parts) return std::optional<dashboard::MeasureData>(std::move(data));
   LLS_ASSIGN_OR_RETURN(std::vector<TrustFigure> figures, ReadTrustFigures(db_, code));
   std::map<std::string, size_t> index;  // trust name -> parts position
   for (const TrustFigure& f : figures) {
+    if (f.lls != config_.name) continue;  // a trust of another LLS enrolled here
     auto [it, added] = index.try_emplace(f.trust, data.parts.size());
     if (added) data.parts.push_back({f.display_name, "trust", f.organisation, {}});
     dashboard::Cell cell;
@@ -172,8 +224,10 @@ Result<std::optional<dashboard::MeasureData>> HubDashboardSource::Measure(
     cell.denominator = f.denominator;
     cell.trusts = f.suppressed ? 0 : 1;
     cell.suppressed_cells = f.suppressed ? 1 : 0;
+    cell.suppressed = f.suppressed;
     data.parts[it->second].cells.push_back(std::move(cell));
   }
+  for (dashboard::Series& part : data.parts) FillGaps(part);
   return std::optional<dashboard::MeasureData>(std::move(data));
 }
 
@@ -315,7 +369,9 @@ Status HubDashboardSource::Health() {
     return Status(Code::kUnavailable,
                   "the hub loop has not turned for " + std::to_string(static_cast<int>(since)) + " s");
   }
-  std::lock_guard lock(mu_);
+  // A page being read holds the connection: that is an answer too, so do not queue behind it.
+  std::unique_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return Status::Ok();
   auto answered = ScalarInt(db_, "SELECT COUNT(*) FROM members");
   if (!answered.ok()) return Status(Code::kUnavailable, "hub.db: " + answered.status().message());
   return Status::Ok();

@@ -8,8 +8,11 @@
 //     SPC signal the LLS hub sent (a national hub);
 //   - the learning feed: items and their curation state, and approved learning relayed here
 //     by member hubs (shown as approved at its LLS).
-// A hub is "national" when any member has the hub role. Calls are serialised on one mutex:
-// thread-safe, and cheap enough for a dashboard (each page is a handful of indexed reads).
+// A hub is "national" when any active member has the hub role. Series are complete: every
+// month from the first to the last, a month without a figure a gap (denominator 0), and a
+// suppressed figure marked so (never shown as its zeros). Calls are serialised on one mutex:
+// thread-safe, and cheap enough for a dashboard (each page is a handful of indexed reads);
+// Health() does not wait for it (a read in progress shows the database answers).
 #pragma once
 
 #include <memory>
@@ -35,6 +38,7 @@ class HubDashboardSource final : public dashboard::Source {
   Result<dashboard::HubInfo> Info() override;
   Result<std::vector<dashboard::MeasureInfo>> Measures() override;
   Result<std::optional<dashboard::MeasureData>> Measure(const std::string& code) override;
+  Result<std::optional<dashboard::MeasureData>> MeasureSummary(const std::string& code) override;
   Result<std::vector<dashboard::LearningEntry>> Learning() override;
   Result<std::vector<dashboard::MemberEntry>> Members() override;
   Result<std::string> Metrics() override;
@@ -44,6 +48,8 @@ class HubDashboardSource final : public dashboard::Source {
   HubDashboardSource(const HubConfig& config, db::Database db, const HubMetrics& metrics,
                      const Clock& clock);
   Result<bool> IsNational();
+  Result<std::optional<dashboard::MeasureData>> ReadMeasure(const std::string& code,
+                                                            bool with_parts);
 
   std::mutex mu_;
   HubConfig config_;

@@ -2,6 +2,7 @@
 
 #include "exchange/sqlite.h"
 
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -18,11 +19,35 @@ Result<std::unique_ptr<Forwarder>> Forwarder::Open(HubStore& store,
                                                    const Clock& clock, Aggregates& aggregates,
                                                    std::map<std::string, double> targets) {
   LLS_RETURN_IF_ERROR(store.RegisterSchema("outbox", {Outbox::kSchemaV1}));
+  // The SPC reading last forwarded per cell, so an unchanged later month is not re-sent.
+  LLS_RETURN_IF_ERROR(store.RegisterSchema("forwarder", {R"sql(
+CREATE TABLE forwarded_readings (
+  scope TEXT NOT NULL,
+  measure TEXT NOT NULL,
+  period TEXT NOT NULL,
+  reading TEXT NOT NULL,
+  PRIMARY KEY (scope, measure, period)
+);
+)sql"}));
   aggregates.TrackChangedCells(true);
   std::unique_ptr<Forwarder> forwarder(new Forwarder(store, identity, clock, aggregates));
   forwarder->targets_ = std::move(targets);
   return forwarder;
 }
+
+namespace {
+
+// A reading as comparable text (doubles to 17 significant digits: equal text, equal value).
+std::string ReadingText(const std::optional<SpcSignal>& s) {
+  if (!s) return "none";
+  char text[256];
+  std::snprintf(text, sizeof text, "%.17g|%.17g|%.17g|%.17g|%u|%u|%u|%u|%u", s->value, s->centre,
+                s->lower, s->upper, unsigned{s->rules}, unsigned{s->signal},
+                unsigned{s->variation}, unsigned{s->assurance}, unsigned{s->points});
+  return text;
+}
+
+}  // namespace
 
 Status Forwarder::Finish(db::Database& db) {
   const int64_t now = clock_.NowMs();
@@ -59,13 +84,34 @@ Status Forwarder::ForwardSeries(db::Database& db, const std::string& scope,
   for (const AggregateRow& row : rows) {
     if (row.period > *periods.begin()) send.insert(row.period);
   }
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement last,
+      db.Prepare("SELECT reading FROM forwarded_readings WHERE scope = ? AND measure = ? AND "
+                 "period = ?"));
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement remember,
+      db.Prepare("INSERT INTO forwarded_readings (scope, measure, period, reading) "
+                 "VALUES (?, ?, ?, ?) ON CONFLICT (scope, measure, period) "
+                 "DO UPDATE SET reading = excluded.reading"));
   for (const std::string& period : send) {
     auto row = by_period.find(period);
     auto signal = signals.find(period);
-    LLS_RETURN_IF_ERROR(ForwardCell(
-        {scope, measure, period}, row == by_period.end() ? nullptr : row->second,
-        signal == signals.end() ? std::nullopt : std::optional<SpcSignal>(signal->second), db,
-        now_ms));
+    std::optional<SpcSignal> reading;
+    if (signal != signals.end()) reading = signal->second;
+    const std::string text = ReadingText(reading);
+    if (!periods.contains(period)) {
+      // Its figures did not change: re-send only if its reading moved.
+      last.Reset();
+      last.Bind(1, scope).Bind(2, measure).Bind(3, period);
+      LLS_ASSIGN_OR_RETURN(bool known, last.Step());
+      if (known && last.ColumnText(0) == text) continue;
+    }
+    LLS_RETURN_IF_ERROR(ForwardCell({scope, measure, period},
+                                    row == by_period.end() ? nullptr : row->second, reading, db,
+                                    now_ms));
+    remember.Reset();
+    remember.Bind(1, scope).Bind(2, measure).Bind(3, period).Bind(4, text);
+    LLS_RETURN_IF_ERROR(remember.Run());
   }
   return Status::Ok();
 }

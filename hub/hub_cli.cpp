@@ -14,7 +14,9 @@
 
 #include "crypto/crypto.h"
 #include "dashboard/server.h"
+#include "exchange/catalogue.h"
 #include "exchange/clock.h"
+#include "exchange/systemd_notify.h"
 #include "exchange/log.h"
 #include "exchange/outbox.h"
 #include "hub/aggregates.h"
@@ -25,6 +27,7 @@
 #include "hub/hub_server.h"
 #include "hub/hub_store.h"
 #include "hub/presence.h"
+#include "hub/report.h"
 
 namespace lls::hub {
 
@@ -93,6 +96,27 @@ Result<OutboxStats> ParentOutboxStats(db::Database& db) {
   return Outbox(db).Stats();
 }
 
+// Opens the dashboard's source and starts its server; writes DATA_DIR/dashboard.url
+// atomically (a reader never sees it half written).
+Result<std::unique_ptr<dashboard::DashboardServer>> StartDashboard(
+    const HubConfig& config, const HubMetrics& metrics, const Clock& clock,
+    std::unique_ptr<HubDashboardSource>& source) {
+  LLS_ASSIGN_OR_RETURN(source, HubDashboardSource::Open(config, metrics, clock));
+  LLS_ASSIGN_OR_RETURN(std::unique_ptr<dashboard::DashboardServer> web,
+                       dashboard::DashboardServer::Start(config.dashboard, *source));
+  const std::filesystem::path url_file = config.dashboard_url_file();
+  const std::filesystem::path partial = url_file.string() + ".partial";
+  {
+    std::ofstream out(partial, std::ios::trunc);
+    out << web->url() << "\n";
+    if (!out.flush()) return Status(Code::kIoError, "cannot write " + partial.string());
+  }
+  std::error_code ec;
+  std::filesystem::rename(partial, url_file, ec);
+  if (ec) return Status(Code::kIoError, "cannot write " + url_file.string() + ": " + ec.message());
+  return web;
+}
+
 }  // namespace
 
 int RunHub(const std::filesystem::path& config_path) {
@@ -118,23 +142,97 @@ int RunHub(const std::filesystem::path& config_path) {
   // sockets and the writing connection (hub/dashboard_source.h).
   std::unique_ptr<HubDashboardSource> source;
   std::unique_ptr<dashboard::DashboardServer> web;
+  std::error_code ignored;
+  std::filesystem::remove(config->dashboard_url_file(), ignored);  // never a stale address
   if (config->dashboard_enabled) {
-    auto opened = HubDashboardSource::Open(*config, metrics, clock);
-    if (!opened.ok()) return Fail(opened.status());
-    source = std::move(opened).value();
-    auto started = dashboard::DashboardServer::Start(config->dashboard, *source);
-    if (!started.ok()) return Fail(started.status());
-    web = std::move(started).value();
-    std::ofstream url_file(config->dashboard_url_file(), std::ios::trunc);
-    url_file << web->url() << "\n";
-    if (!url_file.flush()) {
-      return Fail(Status(Code::kIoError, "cannot write " + config->dashboard_url_file().string()));
+    // The dashboard serves people; ingest serves the members. A dashboard that cannot start
+    // (its port taken) is logged loudly, and the hub runs without it.
+    auto started = StartDashboard(*config, metrics, clock, source);
+    if (started.ok()) {
+      web = std::move(started).value();
+      log::Info("dashboard at " + web->url());
+    } else {
+      log::Error("dashboard not started: " + started.status().message() +
+                 "; the hub runs without it (set [dashboard] port, or enabled = false)");
     }
-    log::Info("dashboard at " + web->url());
   }
+  if (Status notified = NotifySystemd("READY=1"); !notified.ok()) log::Warn(notified.message());
   Status ran = (*server)->Run(g_stop);
+  (void)NotifySystemd("STOPPING=1");
   if (web) web->Stop();
+  std::filesystem::remove(config->dashboard_url_file(), ignored);
   if (!ran.ok()) return Fail(ran);
+  return 0;
+}
+
+int ShowReport(const std::filesystem::path& config_path, const std::string& measure, bool json) {
+  auto config = HubConfig::Load(config_path);
+  if (!config.ok()) return Fail(config.status());
+  if (!measure.empty() && FindMeasure(BuiltInCatalogue(), measure) == nullptr) {
+    return Fail(Status(Code::kInvalidArgument, "unknown measure code '" + measure +
+                                                   "'; known: " + KnownCodes(BuiltInCatalogue())));
+  }
+  db::OpenOptions options;
+  options.create = false;  // reads only; the hub may be running
+  auto db = db::Database::Open(config->database(), options);
+  if (!db.ok()) return Fail(db.status());
+  auto report = BuildReport(*db, config->name, config->targets);
+  if (!report.ok()) return Fail(report.status());
+  std::erase_if(*report, [&](const ReportRow& r) { return !measure.empty() && r.measure != measure; });
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const ReportRow& r : *report) {
+      out.push_back({{"scope", r.scope},
+                     {"kind", r.kind},
+                     {"measure", r.measure},
+                     {"unit", r.unit},
+                     {"improvement", r.improvement},
+                     {"months", r.months},
+                     {"first_period", r.first_period},
+                     {"latest_period", r.latest_period},
+                     {"numerator", r.numerator},
+                     {"denominator", r.denominator},
+                     {"trusts", r.trusts},
+                     {"llss", r.llss},
+                     {"latest_rate", r.latest_rate},
+                     {"baseline_rate", r.baseline_rate},
+                     {"baseline_months", r.baseline_months},
+                     {"change", r.change},
+                     {"variation", r.variation},
+                     {"signal", r.signal},
+                     {"rules", r.rules},
+                     {"assurance", r.assurance}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  if (report->empty()) {
+    std::cout << "no aggregates yet\n";
+    return 0;
+  }
+  std::printf("%-14s %-30s %-8s %9s %9s %8s %6s  %s\n", "SCOPE", "MEASURE", "LATEST", "RATE",
+              "BASELINE", "CHANGE", "TRUSTS", "SPC (variation / latest point)");
+  for (const ReportRow& r : *report) {
+    const char* unit = r.unit == "per 1000" ? "‰" : "%";
+    std::string spc = r.variation + " / " + r.signal;
+    if (!r.rules.empty()) spc += " (" + r.rules + ")";
+    std::printf("%-14s %-30s %-8s %8.1f%s %8.1f%s %+8.1f %6lld  %s\n", r.scope.c_str(),
+                r.measure.c_str(), r.latest_period.c_str(), r.latest_rate, unit, r.baseline_rate,
+                unit, r.change, static_cast<long long>(r.trusts), spc.c_str());
+  }
+  return 0;
+}
+
+int BackupHub(const std::filesystem::path& config_path, const std::filesystem::path& out) {
+  auto config = HubConfig::Load(config_path);
+  if (!config.ok()) return Fail(config.status());
+  // Its own connection, never creating or migrating: the hub may be running.
+  db::OpenOptions options;
+  options.create = false;
+  auto db = db::Database::Open(config->database(), options);
+  if (!db.ok()) return Fail(db.status());
+  if (Status backed_up = db->BackupTo(out); !backed_up.ok()) return Fail(backed_up);
+  std::printf("backed up %s to %s\n", config->database().c_str(), out.c_str());
   return 0;
 }
 

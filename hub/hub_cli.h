@@ -19,6 +19,12 @@ struct EnrolArgs {
 
 int RunHub(const std::filesystem::path& config);
 int ShowStatus(const std::filesystem::path& config, bool json);
+// Per scope and measure: latest rate, change from baseline, SPC reading (hub/report.h); only
+// `measure` when not empty.
+int ShowReport(const std::filesystem::path& config, const std::string& measure, bool json);
+// A consistent copy of hub.db in the new file `out` (exchange/sqlite.h BackupTo); works while
+// the hub runs. Exit 1 if `out` exists or the copy fails.
+int BackupHub(const std::filesystem::path& config, const std::filesystem::path& out);
 int EnrolMember(const std::filesystem::path& config, const EnrolArgs& args, bool json);
 int RevokeMember(const std::filesystem::path& config, const std::string& name,
                  const std::string& reason, std::string actor, bool json);

@@ -41,6 +41,17 @@ int main(int argc, char** argv) {
   auto* history_cmd = members->add_subcommand("history", "who enrolled and revoked whom, when");
   history_cmd->add_flag("--json", json, "stable JSON output");
 
+  std::string report_measure;
+  auto* report_cmd = app.add_subcommand(
+      "report", "per LLS (and national) and measure: latest rate, change from baseline, SPC");
+  report_cmd->add_option("--measure", report_measure, "only this measure code");
+  report_cmd->add_flag("--json", json, "stable JSON output");
+
+  std::string backup_out;
+  auto* backup_cmd = app.add_subcommand("backup", "a consistent copy of hub.db (works while running)");
+  backup_cmd->add_option("--out", backup_out, "the new file to write (never overwritten)")
+      ->required();
+
   std::string measure;
   auto* aggregates_cmd = app.add_subcommand(
       "aggregates", "aggregates per (LLS, measure, month) from trusts' summaries");
@@ -61,6 +72,8 @@ int main(int argc, char** argv) {
   if (*status) return lls::hub::ShowStatus(config, json);
   if (*enrol_cmd) return lls::hub::EnrolMember(config, enrol, json);
   if (*revoke_cmd) return lls::hub::RevokeMember(config, name, reason, actor, json);
+  if (*report_cmd) return lls::hub::ShowReport(config, report_measure, json);
+  if (*backup_cmd) return lls::hub::BackupHub(config, backup_out);
   if (*aggregates_cmd) return lls::hub::ShowAggregates(config, measure, json);
   if (*list_cmd) return lls::hub::ListMembers(config, json);
   if (*history_cmd) return lls::hub::MemberHistory(config, json);

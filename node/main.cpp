@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
   retract_cmd->add_flag("--json", json, "stable JSON output");
 
   auto* run_cmd = app.add_subcommand("run", "run as a service until SIGTERM or SIGINT");
+  std::string backup_out;
+  auto* backup_cmd = app.add_subcommand("backup", "a consistent copy of node.db (works while running)");
+  backup_cmd->add_option("--out", backup_out, "the new file to write (never overwritten)")->required();
 
   lls::node::InboxArgs inbox;
   auto* inbox_cmd = app.add_subcommand("inbox", "what the hub redistributed (verified on receipt)");
@@ -78,6 +81,7 @@ int main(int argc, char** argv) {
   if (*status_cmd) return lls::node::ShowStatus(config, probe, json);
   if (*retract_cmd) return lls::node::Retract(config, id, reason, wait_seconds, json);
   if (*run_cmd) return lls::node::Run(config);
+  if (*backup_cmd) return lls::node::Backup(config, backup_out);
   if (*inbox_cmd) return lls::node::ShowInbox(config, inbox);
   return 2;
 }

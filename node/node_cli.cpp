@@ -15,6 +15,8 @@
 #include "exchange/log.h"
 #include "exchange/message_json.h"
 #include "exchange/publisher.h"
+#include "exchange/sqlite.h"
+#include "exchange/systemd_notify.h"
 #include "exchange/transport.h"
 #include "node/daemon.h"
 #include "node/import.h"
@@ -644,8 +646,22 @@ int Run(const std::filesystem::path& config_path) {
   SystemClock clock;
   NodeDaemon daemon(std::move(node->config), std::move(node->identity), std::move(hub).value(),
                     std::move(node->store), std::move(node->scrubber), clock);
+  if (Status notified = NotifySystemd("READY=1"); !notified.ok()) log::Warn(notified.message());
   Status ran = daemon.Run(g_stop);
+  (void)NotifySystemd("STOPPING=1");
   if (!ran.ok()) return Fail(ran);
+  return 0;
+}
+
+int Backup(const std::filesystem::path& config_path, const std::filesystem::path& out) {
+  auto config = NodeConfig::Load(config_path);
+  if (!config.ok()) return Fail(config.status());
+  db::OpenOptions options;
+  options.create = false;  // the node may be running; never create or migrate here
+  auto db = db::Database::Open(config->database(), options);
+  if (!db.ok()) return Fail(db.status());
+  if (Status backed_up = db->BackupTo(out); !backed_up.ok()) return Fail(backed_up);
+  std::printf("backed up %s to %s\n", config->database().c_str(), out.c_str());
   return 0;
 }
 

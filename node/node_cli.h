@@ -37,5 +37,8 @@ struct InboxArgs {
 int ShowInbox(const std::filesystem::path& config, const InboxArgs& args);
 // The daemon: until SIGTERM/SIGINT.
 int Run(const std::filesystem::path& config);
+// A consistent copy of node.db (outbox, staging, inbox) in the new file `out`; works while
+// `run` is running. Exit 1 if `out` exists or the copy fails.
+int Backup(const std::filesystem::path& config, const std::filesystem::path& out);
 
 }  // namespace lls::node

@@ -226,6 +226,10 @@ Aggregate FromWire(wire::Aggregate::Reader r, DecodeContext& cx) {
     } else if (signal.rules > 15 || signal.signal > 3 || signal.variation > 7 ||
                signal.assurance > 3) {
       cx.Fail(NackCode::kMalformed, "Aggregate.spc holds an unknown rule, signal or icon");
+    } else if (!(signal.lower <= signal.centre && signal.centre <= signal.upper) ||
+               signal.points == 0) {
+      cx.Fail(NackCode::kMalformed,
+              "Aggregate.spc limits out of order (lower <= centre <= upper) or no points");
     }
     v.spc = signal;
   }

@@ -315,3 +315,39 @@ TEST_CASE("a write blocked by another connection's transaction is kUnavailable",
 
 }  // namespace
 }  // namespace lls::db
+
+namespace lls::db {
+namespace {
+
+TEST_CASE("BackupTo copies a live database consistently and never overwrites", "[sqlite]") {
+  test::TempDir dir;
+  auto source = Database::Open(dir.path() / "source.db");
+  REQUIRE(source.ok());
+  REQUIRE(source->Exec("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1), (2), (3);").ok());
+  // A second connection holds a write transaction open: the backup reads the last commit.
+  auto writer = Database::Open(dir.path() / "source.db");
+  REQUIRE(writer.ok());
+  REQUIRE(writer->Exec("BEGIN IMMEDIATE; INSERT INTO t VALUES (100);").ok());
+
+  const auto out = dir.path() / "backup.db";
+  REQUIRE(source->BackupTo(out).ok());
+  CHECK_FALSE(std::filesystem::exists(out.string() + ".partial"));
+  CHECK_FALSE(std::filesystem::exists(out.string() + "-wal"));
+  REQUIRE(writer->Exec("COMMIT").ok());
+
+  auto copy = Database::Open(out, {.create = false});
+  REQUIRE(copy.ok());
+  auto sum = copy->Prepare("SELECT COUNT(*), SUM(n) FROM t");
+  REQUIRE(sum.ok());
+  REQUIRE(*sum->Step());
+  CHECK(sum->ColumnInt(0) == 3);  // the uncommitted row is not in the copy
+  CHECK(sum->ColumnInt(1) == 6);
+
+  Status again = source->BackupTo(out);
+  CHECK(again.code() == Code::kAlreadyExists);
+  auto still = Database::Open(out, {.create = false});
+  REQUIRE(still.ok());
+}
+
+}  // namespace
+}  // namespace lls::db

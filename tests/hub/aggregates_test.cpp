@@ -204,6 +204,16 @@ TEST_CASE("suppressed points are counted as suppressed cells, never summed", "[a
                         Row("north", "SATOD", "2026-01", 0, 0, 0, 2),
                         Row("north", "SATOD", "2026-02", 1, 10, 200, 0),
                     });
+  // A suppressed figure reads as suppressed with no counts, never as its numbers.
+  auto figures = ReadTrustFigures(f.store.database(), std::string("SATOD"));
+  REQUIRE(figures.ok());
+  REQUIRE(figures->size() == 3);
+  for (const TrustFigure& t : *figures) {
+    if (t.period != "2026-01") continue;
+    CHECK(t.suppressed);
+    CHECK(t.numerator == 0);
+    CHECK(t.denominator == 0);
+  }
   // A republish that is no longer suppressed moves the cell into the sums.
   f.Send(f.trust_a,
          Project("pa", {{"SATOD", {Point("2026-01", 20, 210), Point("2026-02", 10, 200)}}}));
@@ -228,9 +238,22 @@ TEST_CASE("one trust reporting a measure in two projects counts once: the latest
   p1 = f.Send(f.trust_a,
               Project("p1", {{"SATOD", {Point("2026-01", 26, 210), Point("2026-02", 10, 200)}}}));
   CHECK(f.Rows()[0] == Row("north", "SATOD", "2026-01", 1, 26, 210));
+  // The per-trust figures (dashboard, exports) follow the same rule.
+  auto figures = ReadTrustFigures(f.store.database(), std::string("SATOD"));
+  REQUIRE(figures.ok());
+  REQUIRE(figures->size() == 2);
+  CHECK((*figures)[0].period == "2026-01");
+  CHECK((*figures)[0].numerator == 26);
+  CHECK((*figures)[0].denominator == 210);
+  CHECK((*figures)[1].numerator == 10);
   // Retracting p1 falls back to p2's figure for January; February goes.
   f.Send(f.trust_a, Retraction{p1, ""});
   CHECK(f.Rows() == std::vector<AggregateRow>{Row("north", "SATOD", "2026-01", 1, 30, 220)});
+  figures = ReadTrustFigures(f.store.database());
+  REQUIRE(figures.ok());
+  REQUIRE(figures->size() == 1);
+  CHECK((*figures)[0].numerator == 30);
+  CHECK((*figures)[0].lls == "north");
   f.Send(f.trust_a, Retraction{p2, ""});
   CHECK(f.Rows().empty());
   CHECK(f.Counts().projects == 0);

@@ -171,7 +171,8 @@ AggregateRow Row(const std::string& lls, const std::string& period, int64_t trus
   return {lls, "SATOD", period, trusts, n, d, 0, llss};
 }
 
-TEST_CASE("aggregate changes are forwarded once per cell per batch", "[federation]") {
+TEST_CASE("aggregate changes are forwarded once per cell per batch, with their SPC readings",
+          "[federation]") {
   LlsHub north("north");
   // One batch: three summaries touch two cells (January three times, February once).
   north.Batch({north.Frame(north.trust_a, Project("pa", {{"SATOD", {Point("2026-01", 25, 210),
@@ -222,6 +223,27 @@ TEST_CASE("aggregate changes are forwarded once per cell per batch", "[federatio
   CHECK(signals[4].has_value());
   CHECK(all[5] == Agg("north", "2026-03", 0, 0, 0));
   CHECK_FALSE(signals[5].has_value());  // a withdrawn cell carries no reading
+}
+
+TEST_CASE("a later month is re-sent only when its SPC reading moved", "[federation]") {
+  LlsHub north("north");
+  north.Batch({north.Frame(north.trust_a, Project("pa", {{"SATOD", {Point("2026-01", 10, 100),
+                                                                    Point("2026-02", 20, 100)}}}))});
+  REQUIRE(Forwarded(north.Queued()).size() == 2);
+  // January's counts change but not its rate (10 %): January is forwarded (its figures moved),
+  // February is not (its reading, computed from the rates, is the same).
+  north.Batch({north.Frame(north.trust_a, Project("pa", {{"SATOD", {Point("2026-01", 20, 200),
+                                                                    Point("2026-02", 20, 100)}}}))});
+  std::vector<Aggregate> all = Forwarded(north.Queued());
+  REQUIRE(all.size() == 3);
+  CHECK(all[2] == Agg("north", "2026-01", 1, 20, 200));
+  // January's rate changes: February's reading moves with it and is sent again.
+  north.Batch({north.Frame(north.trust_a, Project("pa", {{"SATOD", {Point("2026-01", 30, 100),
+                                                                    Point("2026-02", 20, 100)}}}))});
+  all = Forwarded(north.Queued());
+  REQUIRE(all.size() == 5);
+  CHECK(all[3] == Agg("north", "2026-01", 1, 30, 100));
+  CHECK(all[4] == Agg("north", "2026-02", 1, 20, 100));
 }
 
 TEST_CASE("the parent keeps each hub's latest figure and sums national cells with LLS counts",

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "exchange/sqlite.h"
 #include "tests/integration/region.h"
 
 namespace lls::test {
@@ -92,6 +93,31 @@ TEST_CASE("dashboard: a hub fed by trusts serves pages, JSON, /metrics and /heal
   CHECK(measure["main"]["variation"] == "improvement-low");
   CHECK(measure["parts"].size() == 2);
 
+  // `lls-hub report`: the same series in one line — latest rate, change from the pooled rate
+  // of the first six months, and the SPC reading.
+  RunResult report = region.Hub({"report", "--json"});
+  INFO(report.err);
+  REQUIRE(report.exit_code == 0);
+  nlohmann::json lines = nlohmann::json::parse(report.out);
+  REQUIRE(lines.size() == 1);
+  const nlohmann::json& line = lines[0];
+  CHECK(line["scope"] == "lls-test");
+  CHECK(line["measure"] == "SATOD");
+  CHECK(line["latest_period"] == "2026-04");
+  CHECK(line["months"] == 16);
+  double base_n = 0, base_d = 0;
+  for (size_t i = 0; i < 6; ++i) {
+    base_n += rows[i]["numerator"].get<double>();
+    base_d += rows[i]["denominator"].get<double>();
+  }
+  CHECK(line["baseline_rate"].get<double>() == Approx(100.0 * base_n / base_d));
+  CHECK(line["latest_rate"].get<double>() == Approx(rate(rows[15])));
+  CHECK(line["change"].get<double>() == Approx(rate(rows[15]) - 100.0 * base_n / base_d));
+  CHECK(line["variation"] == "improvement-low");
+  RunResult table = region.Hub({"report"});
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.out.find("improvement-low") != std::string::npos);
+
   for (const char* page : {"/", "/measure/SATOD", "/learning", "/members"}) {
     auto r = Get(base, page);
     REQUIRE(r);
@@ -118,6 +144,21 @@ TEST_CASE("dashboard: a hub fed by trusts serves pages, JSON, /metrics and /heal
   CHECK(parsed.out.find("lls_hub_ack_latency_seconds_count{} 2.0") != std::string::npos);
   CHECK(parsed.out.find("lls_hub_database_bytes{}") != std::string::npos);
   CHECK(parsed.out.find("lls_hub_nacks_total{code=\"bad-signature\"} 0.0") != std::string::npos);
+
+  // An operator's backup while the hub runs: a complete, self-contained copy; never overwritten.
+  const fs::path backup = region.path("hub-backup.db");
+  RunResult backed_up = region.Hub({"backup", "--out", backup.string()});
+  INFO(backed_up.err);
+  REQUIRE(backed_up.exit_code == 0);
+  db::OpenOptions options;
+  options.create = false;
+  auto copy = db::Database::Open(backup, options);
+  REQUIRE(copy.ok());
+  auto counted = copy->Prepare("SELECT COUNT(*) FROM log");
+  REQUIRE(counted.ok());
+  REQUIRE(*counted->Step());
+  CHECK(counted->ColumnInt(0) == 2);  // the two trusts' summaries
+  CHECK(region.Hub({"backup", "--out", backup.string()}).exit_code == 1);
 }
 
 TEST_CASE("dashboard: headless chromium renders the SPC chart with its limits and icons",
@@ -157,7 +198,41 @@ TEST_CASE("dashboard: headless chromium renders the SPC chart with its limits an
   INFO(shot_run.err.substr(0, 2000));
   REQUIRE(shot_run.exit_code == 0);
   REQUIRE(fs::exists(shot));
-  CHECK(fs::file_size(shot) > 10000);  // a rendered page, not an empty canvas
+  // The chart was painted: the improving (blue) and the concerning (orange) special-cause
+  // points of Making Data Count's palette, as dashboard/icons.cpp defines them, are on screen.
+  RunResult colours = region.Call({"/usr/bin/python3",
+                                   LLS_SOURCE_DIR "/tests/integration/check_screenshot.py",
+                                   shot.string(), "#1f7fc2=200", "#b36b00=200"});
+  INFO(colours.out + colours.err);
+  CHECK(colours.exit_code == 0);
+}
+
+}  // namespace lls::test
+
+namespace lls::test {
+
+TEST_CASE("dashboard: a taken dashboard port is logged and the hub serves its members anyway",
+          "[integration][dashboard]") {
+  Region first;
+  first.StartHub();
+  REQUIRE(WaitUntil(10s, [&] { return fs::exists(first.path("hub/dashboard.url")); }));
+  std::string url = ReadText(first.path("hub/dashboard.url"));
+  const std::string taken = url.substr(url.rfind(':') + 1, url.find('/', 7) - url.rfind(':') - 1);
+  REQUIRE(!taken.empty());
+
+  Region second;
+  std::string config = ReadText(second.hub_config());
+  const size_t at = config.find("port = 0");
+  REQUIRE(at != std::string::npos);
+  config.replace(at, 8, "port = " + taken);
+  WriteText(second.hub_config(), config);
+  second.Enrol("trust-a", "RXA");
+  second.StartHub();
+  second.ImportAndPublish("a", "project,measure,period,numerator,denominator\n"
+                               "SF-01,SATOD,2026-01,20,200\n");
+  CHECK_FALSE(fs::exists(second.path("hub/dashboard.url")));
+  CHECK(second.hub().Stderr().find("dashboard not started") != std::string::npos);
+  CHECK(second.hub().running());
 }
 
 }  // namespace lls::test

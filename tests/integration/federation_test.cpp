@@ -79,6 +79,16 @@ TEST_CASE("LLS hubs forward aggregates and approved learning to the national hub
   ExpectNational(region, nlohmann::json::array({Row("national", 2, 2, 65, 510, 12.75),
                                                 Row("north", 1, 1, 25, 210, 11.9),
                                                 Row("south", 1, 1, 40, 300, 13.33)}));
+  // The national report: national first, then each LLS; national = the LLSs' sum.
+  nlohmann::json report = region.Json(region.Hub("national", {"report", "--json"}));
+  REQUIRE(report.size() == 3);
+  CHECK(report[0]["scope"] == "national");
+  CHECK(report[0]["llss"] == 2);
+  CHECK(report[0]["numerator"] == report[1]["numerator"].get<int>() + report[2]["numerator"].get<int>());
+  CHECK(report[0]["denominator"] ==
+        report[1]["denominator"].get<int>() + report[2]["denominator"].get<int>());
+  CHECK(report[1]["scope"] == "north");
+  CHECK(report[2]["scope"] == "south");
   // Each LLS hub sent its SPC reading with its figure; the national dashboard's API shows it
   // beside the LLS's own series (one month: the value is its own centre, common cause).
   REQUIRE(WaitUntil(10s, [&] { return fs::exists(region.path("national/dashboard.url")); }));

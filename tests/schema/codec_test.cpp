@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <set>
 #include <string>
 #include <vector>
@@ -459,6 +460,48 @@ TEST_CASE("empty and unaligned input is malformed", "[codec][hostile]") {
   CHECK(DecodeReply(nine).error().code == NackCode::kMalformed);
   const Bytes empty_message(8, 0);  // one segment of zero words: no root pointer
   CHECK(DecodeBody(empty_message).error().code == NackCode::kMalformed);
+}
+
+}  // namespace
+}  // namespace lls
+
+namespace lls {
+namespace {
+
+TEST_CASE("Aggregate.spc: absent, present, and refused when no chart could hold it",
+          "[codec][body]") {
+  Aggregate plain = test::FullAggregate();
+  plain.spc.reset();
+  auto decoded = DecodeBody(EncodeBody(plain));
+  REQUIRE(decoded.ok());
+  CHECK_FALSE(std::get<Aggregate>(*decoded).spc.has_value());
+
+  auto refused = [](SpcSignal signal) {
+    Aggregate a = test::FullAggregate();
+    a.spc = signal;
+    auto result = DecodeBody(EncodeBody(a));
+    return !result.ok() && result.error().code == NackCode::kMalformed;
+  };
+  const SpcSignal good = *test::FullAggregate().spc;
+  SpcSignal s = good;
+  s.centre = std::nan("");
+  CHECK(refused(s));
+  s = good;
+  s.upper = INFINITY;
+  CHECK(refused(s));
+  s = good;
+  s.lower = s.upper + 1;  // limits out of order
+  CHECK(refused(s));
+  s = good;
+  s.points = 0;
+  CHECK(refused(s));
+  s = good;
+  s.variation = 8;
+  CHECK(refused(s));
+  s = good;
+  s.rules = 16;
+  CHECK(refused(s));
+  CHECK_FALSE(refused(good));
 }
 
 }  // namespace

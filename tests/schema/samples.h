@@ -61,6 +61,7 @@ inline Aggregate FullAggregate() {
   v.numerator = 0xFFFFFFFFFFFFFFF0ull;
   v.denominator = 0xFFFFFFFFFFFFFFFFull;
   v.suppressed_cells = 5;
+  v.spc = SpcSignal{12.5, 10.25, 4.5, 16.0, 0b0101, 2, 4, 3, 24};
   return v;
 }
 
