@@ -31,7 +31,9 @@ Status CheckProportion(const Proportion& p) {
 double Clip01(double x) { return std::clamp(x, 0.0, 1.0); }
 
 // Laney's sigma_z from the baseline's z-scores against the pooled proportion. 1 (a plain
-// p-chart) when it cannot be estimated: fewer than 2 baseline points, or p = 0 or 1.
+// p-chart) when it cannot be estimated: fewer than 2 baseline points, p = 0 or 1, or every
+// baseline z-score equal (no moving range: sigma_z 0 would collapse the limits onto the
+// centre line and flag every later point that moves at all).
 double SigmaZ(std::span<const Proportion> baseline, double pbar) {
   const double pq = pbar * (1 - pbar);
   if (baseline.size() < 2 || pq <= 0) return 1;
@@ -42,7 +44,8 @@ double SigmaZ(std::span<const Proportion> baseline, double pbar) {
     if (i > 0) sum += std::fabs(z - previous);
     previous = z;
   }
-  return sum / static_cast<double>(baseline.size() - 1) / kD2;
+  const double sigma_z = sum / static_cast<double>(baseline.size() - 1) / kD2;
+  return sigma_z > 0 ? sigma_z : 1;
 }
 
 // Fills one segment's lines; returns its sigma_z.

@@ -159,7 +159,8 @@ Result<Chart> XmrChart(std::span<const Observation> series, const ChartOptions& 
 // p-chart with varying denominators: centre = pooled p (sum numerators / sum denominators of
 // the baseline); sigma_i = sqrt(p(1-p)/n_i); limits clipped to [0, 1]. With `laney`, sigma_i is
 // multiplied by sigma_z (Laney 2002: the mean moving range of the baseline's z-scores / 1.128;
-// 1 when it cannot be estimated: fewer than 2 baseline points, or a pooled p of 0 or 1).
+// 1, a plain p-chart, when it cannot be estimated: fewer than 2 baseline points, a pooled p of
+// 0 or 1, or every baseline z-score equal, where it would compute to 0 and collapse the limits).
 // kInvalidArgument for an empty series, denominator <= 0 or numerator outside [0, denominator].
 // The rules apply as for XmR with each point's own limits; values are proportions (0..1).
 Result<Chart> PChart(std::span<const Proportion> series, const ChartOptions& options,

@@ -1,5 +1,7 @@
 #include "dashboard/analysis.h"
 
+#include <cstdio>
+
 namespace lls::dashboard {
 
 size_t SeriesChart::data_points() const {
@@ -15,6 +17,60 @@ const SeriesPoint* SeriesChart::latest() const {
   return nullptr;
 }
 
+namespace {
+
+// "2025-03" -> 2025 x 12 + 2; nullopt for anything that is not YYYY-MM with a month 01..12.
+std::optional<int> MonthNumber(const std::string& period) {
+  if (period.size() != 7 || period[4] != '-') return std::nullopt;
+  int value = 0;
+  for (size_t i = 0; i < period.size(); ++i) {
+    if (i == 4) continue;
+    if (period[i] < '0' || period[i] > '9') return std::nullopt;
+    value = value * 10 + (period[i] - '0');
+  }
+  const int year = value / 100, month = value % 100;
+  if (month < 1 || month > 12) return std::nullopt;
+  return year * 12 + month - 1;
+}
+
+std::string PeriodOf(int number) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d", number / 12, number % 12 + 1);
+  return buf;
+}
+
+// The cells with a denominator-0 cell for each calendar month skipped between two cells. Left
+// as they are when a period is not YYYY-MM, the periods do not increase, or more than
+// kMaxFilledMonths would be added (a bad period must not make a page of thousands of months).
+std::vector<Cell> FillSkippedMonths(const std::vector<Cell>& cells) {
+  std::vector<int> months;
+  for (const Cell& c : cells) {
+    const std::optional<int> m = MonthNumber(c.period);
+    if (!m || (!months.empty() && *m <= months.back())) return cells;
+    months.push_back(*m);
+  }
+  if (months.empty() ||
+      months.back() - months.front() + 1 - static_cast<int>(cells.size()) > kMaxFilledMonths) {
+    return cells;
+  }
+  std::vector<Cell> out;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) {
+      for (int m = months[i - 1] + 1; m < months[i]; ++m) {
+        Cell gap;
+        gap.period = PeriodOf(m);
+        out.push_back(std::move(gap));
+      }
+    }
+    out.push_back(cells[i]);
+  }
+  return out;
+}
+
+bool HasData(const Cell& c) { return !c.suppressed && c.denominator > 0; }
+
+}  // namespace
+
 SeriesChart ChartSeries(const Series& series, const MeasureInfo& measure,
                         std::optional<double> target) {
   SeriesChart out;
@@ -23,16 +79,16 @@ SeriesChart ChartSeries(const Series& series, const MeasureInfo& measure,
   out.organisation = series.organisation;
   std::vector<analytics::Observation> observations;
   std::vector<size_t> index;  // observation i is out.points[index[i]]
-  for (const Cell& cell : series.cells) {
+  for (Cell& cell : FillSkippedMonths(series.cells)) {
     SeriesPoint p;
-    p.cell = cell;
-    p.gap = cell.denominator <= 0;
+    p.gap = !HasData(cell);
     if (!p.gap) {
       p.value = static_cast<double>(cell.numerator) / static_cast<double>(cell.denominator) *
                 measure.scale;
       index.push_back(out.points.size());
       observations.push_back({cell.period, p.value});
     }
+    p.cell = std::move(cell);
     out.points.push_back(std::move(p));
   }
   if (observations.empty()) return out;
@@ -59,7 +115,7 @@ std::optional<std::string> LatestPartPeriod(const std::vector<Series>& parts) {
   std::optional<std::string> latest;
   for (const Series& s : parts) {
     for (const Cell& c : s.cells) {
-      if (c.denominator > 0 && (!latest || c.period > *latest)) latest = c.period;
+      if (HasData(c) && (!latest || c.period > *latest)) latest = c.period;
     }
   }
   return latest;
@@ -80,7 +136,10 @@ MeasureView Analyse(const MeasureData& data) {
   std::vector<analytics::FunnelUnit> units;
   for (const Series& s : data.parts) {
     for (const Cell& c : s.cells) {
-      if (c.period == *period && c.denominator > 0) {
+      if (c.period != *period) continue;
+      if (c.suppressed) {
+        view.funnel_suppressed.push_back(s.scope);
+      } else if (c.denominator > 0) {
         units.push_back(
             {s.scope, static_cast<double>(c.numerator), static_cast<double>(c.denominator)});
       }

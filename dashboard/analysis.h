@@ -17,15 +17,21 @@ namespace lls::dashboard {
 // One period of a series: the cell, and the chart point when the cell has data.
 struct SeriesPoint {
   Cell cell;
-  bool gap = true;   // denominator 0: no data this month (drawn as a break, not a zero)
-  double value = 0;  // numerator / denominator x scale; 0 for a gap
+  // No figure to plot this month (drawn as a break, never a zero): denominator 0 (no data), or
+  // cell.suppressed (counts suppressed: shown as "suppressed", never as numbers).
+  bool gap = true;
+  // numerator / denominator x scale; 0 for a gap.
+  double value = 0;
   std::optional<analytics::ChartPoint> chart;  // absent for a gap or when the chart failed
 };
 
 // An XmR chart of one series (the rate in the measure's unit), gaps kept in place.
 struct SeriesChart {
   std::string scope, kind, organisation;
-  std::vector<SeriesPoint> points;  // one per cell, in the series' order
+  // One per calendar month from the first cell to the last, in order: the series' cells, and a
+  // gap (a denominator-0 cell) for each YYYY-MM month the series skips, so that charts place
+  // points by month.
+  std::vector<SeriesPoint> points;
   analytics::VariationIcon variation = analytics::VariationIcon::kNone;
   analytics::AssuranceIcon assurance = analytics::AssuranceIcon::kNone;
   double mean_moving_range = 0;
@@ -49,16 +55,23 @@ struct MeasureView {
   std::vector<SeriesChart> parts;
   std::optional<FunnelView> funnel;
   std::string funnel_error;  // why the funnel could not be drawn ("" when fine or no data)
+  // The parts left out of the funnel because their counts that month were suppressed (in the
+  // parts' order; empty when there is no funnel period).
+  std::vector<std::string> funnel_suppressed;
 };
 
-// The XmR chart of `series`: analytics::XmrChart over its non-gap cells with the measure's
-// improvement direction and `target`. A chart the analytics refuse leaves `error` set and no
-// chart points; never fails.
+// The XmR chart of `series`: analytics::XmrChart over its non-gap cells (in order, as the hub
+// computes the readings it forwards) with the measure's improvement direction and `target`.
+// Months the series skips are filled in as gaps (at most kMaxFilledMonths in all; a series
+// whose periods are not increasing YYYY-MM is kept as it is). A chart the analytics refuse
+// leaves `error` set and no chart points; never fails.
+inline constexpr int kMaxFilledMonths = 1200;
 SeriesChart ChartSeries(const Series& series, const MeasureInfo& measure,
                         std::optional<double> target);
 
 // Everything the measure page shows. The funnel uses the latest period in which any part has
-// data, and the parts with a denominator that period.
+// data, and the parts with a denominator that period; parts whose counts were suppressed that
+// period are left out and named in funnel_suppressed.
 MeasureView Analyse(const MeasureData& data);
 
 }  // namespace lls::dashboard

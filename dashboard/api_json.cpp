@@ -49,12 +49,15 @@ json RulesJson(uint8_t rules) {
 }
 
 json PointJson(const SeriesPoint& p) {
+  // A suppressed cell's counts are 0 in the Cell but are not figures: null, never 0.
+  const bool suppressed = p.cell.suppressed;
   json j = {{"period", p.cell.period},
-            {"numerator", p.cell.numerator},
-            {"denominator", p.cell.denominator},
+            {"numerator", suppressed ? json(nullptr) : json(p.cell.numerator)},
+            {"denominator", suppressed ? json(nullptr) : json(p.cell.denominator)},
             {"trusts", p.cell.trusts},
             {"llss", p.cell.llss},
             {"suppressed_cells", p.cell.suppressed_cells},
+            {"suppressed", suppressed},
             {"gap", p.gap},
             {"value", p.gap ? json(nullptr) : json(p.value)}};
   if (p.chart) {
@@ -172,7 +175,8 @@ std::string MeasureJson(const MeasureView& v) {
             {"main", ChartJson(v.main)},
             {"parts", parts},
             {"funnel", FunnelJson(v)},
-            {"funnel_error", v.funnel_error.empty() ? json(nullptr) : json(v.funnel_error)}};
+            {"funnel_error", v.funnel_error.empty() ? json(nullptr) : json(v.funnel_error)},
+            {"funnel_suppressed", v.funnel_suppressed}};
   return Dump(j);
 }
 

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "dashboard/host_check.h"
 #include "dashboard/routes.h"
 #include "dashboard/server.h"
 
@@ -15,12 +16,16 @@ namespace lls::dashboard {
 namespace {
 
 // Limits on what a client may send: the dashboard takes no request bodies, and a slow client
-// must not hold one of the few worker threads for long.
-constexpr size_t kWorkerThreads = 3;
+// must not hold a worker thread for long. httplib gives each connection a worker for as long
+// as it lasts, so a client that sends half a request line holds one until the read timeout,
+// and an idle keep-alive connection holds one until the keep-alive timeout: 8 workers keep a
+// few stalled or idle clients (a browser opens up to 6) from blocking /healthz and the pages.
+constexpr size_t kWorkerThreads = 8;
 constexpr time_t kReadTimeoutSeconds = 5;
 constexpr time_t kWriteTimeoutSeconds = 10;
 constexpr size_t kPayloadLimit = 8 * 1024;
-constexpr time_t kKeepAliveSeconds = 5;
+constexpr time_t kKeepAliveSeconds = 2;
+constexpr size_t kKeepAliveMaxRequests = 20;  // then the connection closes, freeing its worker
 
 class HttpDashboardServer final : public DashboardServer {
  public:
@@ -30,6 +35,7 @@ class HttpDashboardServer final : public DashboardServer {
     server_.set_read_timeout(kReadTimeoutSeconds, 0);
     server_.set_write_timeout(kWriteTimeoutSeconds, 0);
     server_.set_keep_alive_timeout(kKeepAliveSeconds);
+    server_.set_keep_alive_max_count(kKeepAliveMaxRequests);
     server_.set_payload_max_length(kPayloadLimit);
     // httplib's default also sets SO_REUSEPORT, which lets a second server bind the same port
     // and silently share its connections; SO_REUSEADDR alone allows a quick restart and still
@@ -39,7 +45,15 @@ class HttpDashboardServer final : public DashboardServer {
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
     server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      Reply reply = Route(source_, req.method, req.path);
+      // DNS rebinding (host_check.h): a request naming another host gets nothing but a refusal.
+      const std::string host = req.get_header_value("Host");
+      const bool allowed =
+          HostAllowed(req.has_header("Host") ? std::optional<std::string_view>(host) : std::nullopt,
+                      req.remote_addr, address_, port_);
+      Reply reply = allowed ? Route(source_, req.method, req.path)
+                            : Reply{421, kTextType,
+                                    "misdirected request: this dashboard answers only Host "
+                                    "127.0.0.1, localhost, [::1] or its bind address\n"};
       res.status = reply.status;
       if (reply.status == 405) res.set_header("Allow", "GET, HEAD");
       res.set_header("Cache-Control", "no-store");

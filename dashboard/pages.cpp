@@ -142,8 +142,14 @@ std::string DataTable(const SeriesChart& c, const std::string& caption, const st
   s += "</tr></thead><tbody>\n";
   for (const SeriesPoint& p : c.points) {
     s += "<tr><th scope=\"row\">" + Escape(MonthLabel(p.cell.period)) + "</th>";
-    s += Td(std::to_string(p.cell.numerator), true) + Td(std::to_string(p.cell.denominator), true);
-    s += Td(p.gap ? "no data" : FormatNumber(p.value, 1), true);
+    if (p.cell.suppressed) {
+      // The Cell holds 0s here; they are not figures.
+      s += Td("suppressed", true) + Td("suppressed", true) + Td("suppressed", true);
+    } else {
+      s +=
+          Td(std::to_string(p.cell.numerator), true) + Td(std::to_string(p.cell.denominator), true);
+      s += Td(p.gap ? "no data" : FormatNumber(p.value, 1), true);
+    }
     s += Td(std::to_string(p.cell.trusts), true);
     if (any_llss) s += Td(std::to_string(p.cell.llss), true);
     s += Td(std::to_string(p.cell.suppressed_cells), true);
@@ -165,14 +171,25 @@ std::string DataTable(const SeriesChart& c, const std::string& caption, const st
   return s;
 }
 
+// "2 trusts left out: counts suppressed (North Trust, South Trust)", or "" when none.
+std::string LeftOutText(const std::vector<std::string>& names, const std::string& noun) {
+  if (names.empty()) return "";
+  std::string s = std::to_string(names.size()) + " " + noun + (names.size() == 1 ? "" : "s") +
+                  " left out: counts suppressed (";
+  for (size_t i = 0; i < names.size(); ++i) s += (i > 0 ? ", " : "") + names[i];
+  return s + ")";
+}
+
 std::string FunnelSection(const MeasureView& v, const std::string& noun) {
   std::string s = "<section aria-labelledby=\"funnel-h\"><h2 id=\"funnel-h\">Funnel plot: each " +
                   Escape(noun) + (v.funnel ? ", " + Escape(MonthLabel(v.funnel->period)) : "") +
                   "</h2>\n";
+  const std::string left_out = LeftOutText(v.funnel_suppressed, noun);
   if (!v.funnel) {
     s += "<p>No funnel plot: " +
-         Escape(v.funnel_error.empty() ? "no " + noun + " has data" : v.funnel_error) + ".</p>";
-    return s + "</section>\n";
+         Escape(v.funnel_error.empty() ? "no " + noun + " has data" : v.funnel_error) + ".";
+    if (!left_out.empty()) s += " " + Escape(left_out) + ".";
+    return s + "</p></section>\n";
   }
   const analytics::Funnel& f = v.funnel->funnel;
   s += "<p>Each " + Escape(noun) + "'s rate against its denominator for " +
@@ -183,14 +200,16 @@ std::string FunnelSection(const MeasureView& v, const std::string& noun) {
   if (f.overdispersed) {
     s += " The limits are widened for over-dispersion (phi " + FormatNumber(f.phi, 2) + ").";
   }
+  if (!left_out.empty()) s += " " + Escape(left_out) + ".";
   s += "</p>\n";
   s += FunnelSvg(*v.funnel, "funnel",
                  v.measure.name + ": funnel plot by " + noun + ", " + MonthLabel(v.funnel->period),
                  v.measure.unit);
   s += "<table><caption>Funnel plot values, " + Escape(MonthLabel(v.funnel->period)) +
-       "</caption><thead><tr>" + Th(Escape(noun == "LLS" ? "LLS" : "Trust")) +
-       Th("Numerator", true) + Th("Denominator", true) + Th("Rate", true) + Th("z", true) +
-       Th("95% limits", true) + Th("99.8% limits", true) + Th("Position") + "</tr></thead><tbody>";
+       (left_out.empty() ? "" : "; " + Escape(left_out)) + "</caption><thead><tr>" +
+       Th(Escape(noun == "LLS" ? "LLS" : "Trust")) + Th("Numerator", true) +
+       Th("Denominator", true) + Th("Rate", true) + Th("z", true) + Th("95% limits", true) +
+       Th("99.8% limits", true) + Th("Position") + "</tr></thead><tbody>";
   const double k = v.funnel->scale;
   for (const analytics::FunnelPoint& p : f.points) {
     s += "<tr><th scope=\"row\">" + Escape(p.name) + "</th>" +

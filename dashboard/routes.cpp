@@ -44,7 +44,8 @@ Got<std::vector<OverviewRow>> OverviewRows(Source& source) {
   if (!measures.ok()) return measures.error();
   std::vector<OverviewRow> rows;
   for (const MeasureInfo& m : *measures) {
-    auto data = Need(source.Measure(m.code), "reading a measure");
+    // The overview shows the main series only: MeasureSummary lets the hub skip the parts.
+    auto data = Need(source.MeasureSummary(m.code), "reading a measure");
     if (!data.ok()) return data.error();
     OverviewRow row{m, std::nullopt, {}};
     if (*data) {

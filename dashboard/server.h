@@ -11,7 +11,10 @@
 //   GET /metrics              Prometheus text format
 //   GET /healthz              200 "ok" or 503 with the reason
 //
-// The server runs its own threads; Source must be thread-safe (dashboard/source.h).
+// Only requests whose Host header names this server (127.0.0.1, localhost, [::1] or the bind
+// address, with or without the port) are answered; others get 421 (DNS rebinding,
+// dashboard/host_check.h). The server runs its own threads; Source must be thread-safe
+// (dashboard/source.h).
 #pragma once
 
 #include <memory>

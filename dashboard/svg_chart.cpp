@@ -82,7 +82,13 @@ std::string Describe(const SeriesChart& chart, const ChartStyle& style) {
   d += std::to_string(n) + " months with data, " + MonthLabel(first->cell.period) + " to " +
        MonthLabel(last->cell.period);
   const size_t gaps = chart.points.size() - n;
-  if (gaps > 0) d += " (" + std::to_string(gaps) + " without data)";
+  size_t suppressed = 0;
+  for (const SeriesPoint& p : chart.points) suppressed += p.cell.suppressed ? 1 : 0;
+  if (gaps > 0) {
+    d += " (" + std::to_string(gaps) + " without data";
+    if (suppressed > 0) d += ", " + std::to_string(suppressed) + " of them suppressed";
+    d += ")";
+  }
   d += ". ";
   if (last->chart) {
     d += "Mean " + FormatValue(last->chart->centre, style.unit) + ", process limits " +
@@ -115,6 +121,7 @@ ChartFrame FrameFor(bool compact) {
 
 std::string PointText(const SeriesPoint& p, const std::string& unit) {
   std::string s = MonthLabel(p.cell.period) + ": ";
+  if (p.cell.suppressed) return s + "suppressed";
   if (p.gap) return s + "no data";
   s += FormatValue(p.value, unit) + " (" + std::to_string(p.cell.numerator) + " / " +
        std::to_string(p.cell.denominator) + ")";

@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# LLS Exchange demo: installs what is missing, builds, and runs what is real so far on
-# loopback — an LLS hub and three trust nodes: one imports, previews and publishes (its
-# identifiers caught and redacted), one receives what was shared, one is not enrolled and is
-# refused — then prints what happened. Safe to run again: each run starts from a fresh demo/run folder.
+# LLS Exchange demo region, on loopback: a national hub, two LLS hubs (north, south), three
+# trusts in each and a facilitator per LLS. Synthetic data (`lls simulate`) goes through the real
+# programs: trusts import and publish (identifiers in a learning note are refused, then
+# redacted), hubs aggregate and forward, facilitators approve learning, the national hub sums.
+# Then it prints per LLS, nationally and per measure the latest rate, the change from baseline
+# and the SPC signal, and where the dashboards are.
 #
-#   deploy/demo.sh            run the demo, leave the hub running until Ctrl-C
-#   deploy/demo.sh --once     run the demo and exit (for scripts and tests)
+#   deploy/demo.sh            run the demo, keep the region running until Ctrl-C
+#   deploy/demo.sh --once     run the demo, print, stop everything and exit (scripts, tests)
+#
+# Environment (for tests and for running it beside other things):
+#   LLS_BIN_DIR=DIR           use the programs built in DIR (skips installing and building)
+#   LLS_DEMO_DIR=DIR          run folder (default demo/run); emptied at the start
+#   LLS_DEMO_DASHBOARD_PORT=N first dashboard port (default 7480: national 7480, north 7481,
+#                             south 7482); 0 lets each hub pick a free one
+# A second run works without cleaning up: it stops what a previous run left running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -13,141 +22,211 @@ ONCE=0
 [ "${1:-}" = "--once" ] && ONCE=1
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+say() { printf '  %s\n' "$*"; }
 
-step "Installing missing packages (Debian 12)"
-LLS_DEPS=build deploy/install-deps.sh  # the demo needs no browser
-step "Building (build/build.log)"
-deploy/build.sh
-BIN=$ROOT/build
+if [ -z "${LLS_BIN_DIR:-}" ]; then
+  step "Installing missing packages (Debian 12)"
+  LLS_DEPS=build deploy/install-deps.sh
+  step "Building (log: build/build.log; a first build takes a few minutes)"
+  deploy/build.sh &
+  BUILD_PID=$!
+  while kill -0 "$BUILD_PID" 2>/dev/null; do
+    progress=$(grep -o '^\[ *[0-9]*%\]' build/build.log 2>/dev/null | tail -1 || true)
+    printf '\r  %s ' "${progress:-configuring}"
+    sleep 2
+  done
+  wait "$BUILD_PID"
+  printf '\r  built                \n'
+  BIN=$ROOT/build
+else
+  BIN=$LLS_BIN_DIR
+fi
 LLS=$BIN/tools/lls; HUB=$BIN/hub/lls-hub; NODE=$BIN/node/lls-node
+for program in "$LLS" "$HUB" "$NODE"; do
+  [ -x "$program" ] || { echo "demo: $program is missing" >&2; exit 1; }
+done
+command -v jq >/dev/null || { echo "demo: jq is missing (deploy/install-deps.sh installs it)" >&2; exit 1; }
 
-RUN=$ROOT/demo/run
-rm -rf "$RUN"; mkdir -p "$RUN/keys"
+RUN=${LLS_DEMO_DIR:-$ROOT/demo/run}
+PORT=${LLS_DEMO_DASHBOARD_PORT:-7480}
+dashboard_port() { [ "$PORT" = 0 ] && echo 0 || echo $((PORT + $1)); }
+
+# What a previous run left running (it was not stopped with Ctrl-C): stop it first.
+if [ -f "$RUN/pids" ]; then
+  while read -r pid; do
+    if grep -qs "lls-" "/proc/$pid/cmdline"; then kill "$pid" 2>/dev/null || true; fi
+  done < "$RUN/pids"
+  sleep 1
+fi
+rm -rf "$RUN"; mkdir -p "$RUN/keys" "$RUN/logs"
 cd "$RUN"
-HUB_PID=""
-cleanup() { [ -n "$HUB_PID" ] && kill "$HUB_PID" 2>/dev/null && wait "$HUB_PID" 2>/dev/null; true; }
-trap cleanup EXIT
+PIDS=()
+stop_all() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  PIDS=()
+  rm -f "$RUN/pids"
+}
+trap stop_all EXIT
+trap 'echo; step "Stopping"; stop_all; exit 0' INT TERM
+start() {  # start NAME PROGRAM ARGS...: in the background, logged to logs/NAME.log
+  local name=$1; shift
+  "$@" 2> "logs/$name.log" &
+  PIDS+=($!)
+  echo $! >> pids
+}
+wait_file() {  # wait_file FILE PID: until FILE exists (or the process died)
+  for _ in $(seq 200); do [ -s "$1" ] && return 0; kill -0 "$2" 2>/dev/null || break; sleep 0.05; done
+  echo "demo: $1 did not appear; see $RUN/logs" >&2; exit 1
+}
 
-step "Keys: an LLS hub, three trusts and a facilitator (Ed25519 to sign, X25519 for CURVE)"
-for name in lls-north trust-leeds trust-york trust-hull facilitator-north; do
-  "$LLS" keygen --name "$name" --out keys >/dev/null
-  echo "  keys/$name.secret (0600) and keys/$name.public"
+step "Synthetic data: two LLSs, three trusts each, 24 months of every catalogue measure"
+"$LLS" simulate --lls lls-north --prefix north --trusts 3 --months 24 --seed 11 --out sim/north >/dev/null
+"$LLS" simulate --lls lls-south --prefix south --trusts 3 --months 24 --seed 22 --out sim/south >/dev/null
+for lls in north south; do
+  jq -r '.trusts[] | "  \(.display_name) (\(.organisation)), \(.births_per_month) births a month" +
+         (if (.changes | length) > 0 then ", a change idea from \(.changes[0].month) (\(.changes[0].measure))" else "" end)' \
+    "sim/$lls/manifest.json"
 done
 
-cat > hub.toml <<TOML
+TRUSTS_NORTH=$(jq -r '.trusts[].name' sim/north/manifest.json)
+TRUSTS_SOUTH=$(jq -r '.trusts[].name' sim/south/manifest.json)
+
+step "Keys for every participant (Ed25519 to sign, X25519 for CURVE; secret files 0600)"
+for name in national lls-north lls-south facilitator-north facilitator-south $TRUSTS_NORTH $TRUSTS_SOUTH; do
+  "$LLS" keygen --name "$name" --out keys >/dev/null
+done
+say "$(ls keys/*.public | wc -l) key pairs in $RUN/keys"
+
+hub_config() {  # hub_config NAME DASHBOARD_PORT [PARENT]
+  cat > "$1.toml" <<TOML
 [hub]
-name = "lls-north"
-key = "keys/lls-north.secret"
-data_dir = "hub"
+name = "$1"
+key = "keys/$1.secret"
+data_dir = "$1"
 [ingest]
 endpoint = "tcp://127.0.0.1:*"
 [subscribe]
 endpoint = "tcp://127.0.0.1:*"
+[dashboard]
+port = $2
 TOML
+  if [ -n "${3:-}" ]; then
+    cat >> "$1.toml" <<TOML
+[parent]
+endpoint = "$(cat "$3/ingest.endpoint")"
+subscribe_endpoint = "$(cat "$3/subscribe.endpoint")"
+public_key = "keys/$3.public"
+TOML
+  fi
+}
 
-step "Enrolling two trusts and the LLS facilitator at the hub (trust-hull is NOT enrolled)"
-"$HUB" --config hub.toml members enrol --key keys/trust-leeds.public --org RR8 \
-  --role trust --display-name "Leeds Teaching Hospitals" --actor demo
-"$HUB" --config hub.toml members enrol --key keys/trust-york.public --org RCB \
-  --role trust --display-name "York and Scarborough" --actor demo
-"$HUB" --config hub.toml members enrol --key keys/facilitator-north.public --org LLSN \
-  --role facilitator --display-name "North LLS facilitator" --actor demo
-"$HUB" --config hub.toml members list
+start_hub() {  # start_hub NAME
+  start "$1" "$HUB" --config "$1.toml" run
+  wait_file "$1/ingest.endpoint" "${PIDS[-1]}"
+}
 
-step "Starting lls-hub on loopback"
-"$HUB" --config hub.toml run 2> hub.log &
-HUB_PID=$!
-for _ in $(seq 100); do [ -s hub/ingest.endpoint ] && [ -s hub/subscribe.endpoint ] && break; sleep 0.05; done
-ENDPOINT=$(cat hub/ingest.endpoint); SUBSCRIBE=$(cat hub/subscribe.endpoint)
-echo "  ingest on $ENDPOINT, subscriptions on $SUBSCRIBE (log: demo/run/hub.log)"
+step "The national hub"
+hub_config national "$(dashboard_port 0)"
+"$HUB" --config national.toml members enrol --key keys/lls-north.public --org LLS-N --role hub \
+  --lls lls-north --display-name "North LLS hub" --actor demo >/dev/null
+"$HUB" --config national.toml members enrol --key keys/lls-south.public --org LLS-S --role hub \
+  --lls lls-south --display-name "South LLS hub" --actor demo >/dev/null
+start_hub national
+say "ingest $(cat national/ingest.endpoint); LLS hubs north and south enrolled with role hub"
 
-for trust in trust-leeds:RR8 trust-york:RCB trust-hull:RWA facilitator-north:LLSN; do
-  key=${trust%%:*}; org=${trust##*:}; name=${key#*-}
-  cat > "node-$name.toml" <<TOML
+node_config() {  # node_config NAME ORG HUB
+  cat > "$1.toml" <<TOML
 [node]
-organisation = "$org"
-key = "keys/$key.secret"
-data_dir = "node-$name"
+organisation = "$2"
+key = "keys/$1.secret"
+data_dir = "$1"
 [hub]
-endpoint = "$ENDPOINT"
-subscribe_endpoint = "$SUBSCRIBE"
-public_key = "keys/lls-north.public"
+endpoint = "$(cat "$3/ingest.endpoint")"
+subscribe_endpoint = "$(cat "$3/subscribe.endpoint")"
+public_key = "keys/$3.public"
 TOML
+}
+
+for lls in north south; do
+  step "LLS $lls: hub, three trusts and a facilitator"
+  port=$([ "$lls" = north ] && dashboard_port 1 || dashboard_port 2)
+  hub_config "lls-$lls" "$port" national
+  while read -r name org display; do
+    "$HUB" --config "lls-$lls.toml" members enrol --key "keys/$name.public" --org "$org" \
+      --role trust --display-name "$display" --actor demo >/dev/null
+    say "enrolled $display ($org)"
+  done < <(jq -r '.trusts[] | "\(.name) \(.organisation) \(.display_name)"' "sim/$lls/manifest.json")
+  "$HUB" --config "lls-$lls.toml" members enrol --key "keys/facilitator-$lls.public" \
+    --org "LLS-${lls^^}" --role facilitator --display-name "${lls^} LLS facilitator" --actor demo >/dev/null
+  say "enrolled the ${lls} LLS facilitator"
+  start_hub "lls-$lls"
+  say "lls-$lls runs, forwarding to the national hub"
 done
 
-# What a trust's analyst exports from local systems (synthetic figures).
-cat > projects.csv <<'CSV'
-project,title,area,aim,change_ideas,pdsa_cycles,stage,start_month
-SFP-01,"Smoke-free pregnancy pathway, ""opt-out"" referral",smoke-free-pregnancy,Halve smoking at time of delivery by 2027,CO monitoring at every contact;Opt-out referral,4,testing,2026-01
-CSV
-cat > counts.csv <<'CSV'
-project,measure,period,numerator,denominator
-SFP-01,SATOD,2026-01,23,212
-SFP-01,SATOD,2026-02,19,198
-SFP-01,SATOD,2026-03,6,205
-SFP-01,CO_BOOKING,2026-03,201,205
-CSV
-cat > huddle-note.md <<'MD'
----
-id: L-2026-03
-title: Referral missed at booking
-kind: error
-area: smoke-free-pregnancy
-tags: [referral, CO monitoring]
----
-Mrs Patel (NHS 943 476 5919) had a CO reading of 9 ppm at booking but was not referred.
-The huddle now checks every reading above 4 ppm before the woman leaves clinic.
-MD
+publish_trust() {  # publish_trust LLS NAME ORG
+  local lls=$1 name=$2 org=$3 dir="sim/$1/$2"
+  node_config "$name" "$org" "lls-$lls"
+  "$NODE" --config "$name.toml" import "$dir/projects.csv" "$dir/counts.csv" >/dev/null
+  local notes=("$dir"/learning/*.md)
+  [ -e "${notes[0]}" ] && "$NODE" --config "$name.toml" learning add "${notes[@]}" >/dev/null
+  if "$NODE" --config "$name.toml" publish --wait 15 > "logs/$name-publish.log" 2>&1; then
+    say "$name: published"
+  else
+    # A learning note holds something that could identify a patient: nothing was sent.
+    say "$name: REFUSED before anything left the trust:"
+    grep -m3 -iE "nhs|name|date|postcode|identif" "logs/$name-publish.log" | sed 's/^/      /' || true
+    "$NODE" --config "$name.toml" publish --redact --wait 15 > "logs/$name-publish-redact.log" 2>&1
+    say "$name: published with --redact (identifiers replaced before sending)"
+  fi
+}
 
-step "trust-leeds imports its exports (CSV and a learning note)"
-"$NODE" --config node-leeds.toml import projects.csv counts.csv huddle-note.md
-
-step "trust-leeds previews exactly what would leave the trust"
-"$NODE" --config node-leeds.toml preview | sed 's/^/  /'
-
-step "trust-leeds publishes: refused, the note holds identifiers"
-"$NODE" --config node-leeds.toml publish --wait 10 || true
-
-step "trust-leeds publishes with --redact"
-"$NODE" --config node-leeds.toml publish --redact --wait 10 || true
-
-step "trust-york runs its node service, which receives what the LLS shares"
-"$NODE" --config node-york.toml run 2> york.log &
-YORK_PID=$!
-for _ in $(seq 50); do
-  "$NODE" --config node-york.toml inbox --json 2>/dev/null | grep -q project-summary && break
-  sleep 0.2
+step "Trusts import their monthly counts and learning notes, and publish"
+say "(disclosure control suppresses counts of 1-7 and rounds the rest to 5 before sending)"
+for lls in north south; do
+  while read -r name org; do
+    publish_trust "$lls" "$name" "$org"
+  done < <(jq -r '.trusts[] | "\(.name) \(.organisation)"' "sim/$lls/manifest.json")
 done
-"$NODE" --config node-york.toml inbox | sed 's/^/  /'
-echo "  (trust-leeds's learning note is not there: it waits for the facilitator)"
 
-step "The facilitator lists the learning waiting for curation, and approves it"
-"$LLS" curate --config node-north.toml list | sed 's/^/  /'
-ITEM=$("$LLS" curate --config node-north.toml list --json | sed -n 's/.*"id":"\([0-9a-f]\{32\}\)".*/\1/p' | head -1)
-"$LLS" curate --config node-north.toml approve "$ITEM" | sed 's/^/  /'
-for _ in $(seq 50); do
-  "$NODE" --config node-york.toml inbox --json 2>/dev/null | grep -q '"relay"' && break
-  sleep 0.2
+step "Facilitators curate: the first two learning items in each LLS are approved"
+for lls in north south; do
+  node_config "facilitator-$lls" "LLS-${lls^^}" "lls-$lls"
+  for id in $("$LLS" curate --config "facilitator-$lls.toml" list --json | jq -r '.[0:2][].id'); do
+    title=$("$LLS" curate --config "facilitator-$lls.toml" list --json | jq -r --arg id "$id" '.[] | select(.id == $id) | .title')
+    "$LLS" curate --config "facilitator-$lls.toml" approve "$id" >/dev/null
+    say "$lls: approved \"$title\""
+  done
 done
-echo "  trust-york's inbox now holds the approved note, relayed by the hub with the author's signature:"
-"$NODE" --config node-york.toml inbox | sed 's/^/  /'
-kill "$YORK_PID" 2>/dev/null; wait "$YORK_PID" 2>/dev/null || true
 
-step "trust-hull (not enrolled) publishes: refused at the CURVE/ZAP handshake"
-"$NODE" --config node-hull.toml import projects.csv >/dev/null
-"$NODE" --config node-hull.toml publish --wait 10 || true
-echo "  trust-hull's message stays queued in its outbox:"
-"$NODE" --config node-hull.toml status --no-probe | sed 's/^/    /'
+step "Waiting for the LLS hubs' figures to reach the national hub"
+for _ in $(seq 120); do
+  queued=0
+  for lls in north south; do
+    q=$("$HUB" --config "lls-$lls.toml" status --json | jq '.parent.queued')
+    queued=$((queued + q))
+  done
+  printf '\r  %s forwards in flight   ' "$queued"
+  [ "$queued" = 0 ] && break
+  sleep 0.5
+done
+printf '\n'
+"$HUB" --config national.toml report --json > report.json
+say "$(jq length report.json) series at the national hub"
 
-step "What the hub stored"
-"$HUB" --config hub.toml status
-sqlite3 hub/hub.db "SELECT writefile('message-1.env', envelope) FROM log WHERE hub_seq = 1" >/dev/null
-echo "  the first stored envelope, decoded and verified by 'lls inspect' (first lines):"
-"$LLS" inspect message-1.env | head -20 | sed 's/^/    /'
+step "Where each measure stands: nationally and per LLS (latest month, change from the first six months, SPC)"
+"$HUB" --config national.toml report | sed 's/^/  /'
+
+step "Dashboards"
+for hub in national lls-north lls-south; do
+  if [ -s "$hub/dashboard.url" ]; then say "$hub: $(cat "$hub/dashboard.url")"
+  else say "$hub: no dashboard (see logs/$hub.log)"; fi
+done
+say "logs: $RUN/logs; data: $RUN"
 
 if [ "$ONCE" = 1 ]; then
-  step "Done (--once): stopping the hub"
+  step "Done (--once): stopping the region"
   exit 0
 fi
-step "The hub keeps running on $ENDPOINT; press Ctrl-C to stop it"
-wait "$HUB_PID"
+step "The region keeps running; press Ctrl-C to stop it"
+wait

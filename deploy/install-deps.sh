@@ -12,6 +12,7 @@ PACKAGES=(
   catch2                          # tests (v2)
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libcpp-httplib-dev              # the hub's dashboard (HTTP server)
+  jq                              # deploy/demo.sh reads the simulator's manifest and reports
 )
 # Only the tests need these: the browser test renders the dashboard in Debian's chromium and
 # checks the screenshot's colours (PIL), and the /metrics test parses the scrape with the

@@ -188,31 +188,52 @@ int ShowReport(const std::filesystem::path& config_path, const std::string& meas
                      {"unit", r.unit},
                      {"improvement", r.improvement},
                      {"months", r.months},
-                     {"first_period", r.first_period},
-                     {"latest_period", r.latest_period},
-                     {"numerator", r.numerator},
-                     {"denominator", r.denominator},
-                     {"trusts", r.trusts},
-                     {"llss", r.llss},
-                     {"latest_rate", r.latest_rate},
-                     {"baseline_rate", r.baseline_rate},
+                     {"suppressed_cells", r.suppressed_cells},
+                     {"first_period", nullptr},
+                     {"latest_period", nullptr},
+                     {"numerator", nullptr},
+                     {"denominator", nullptr},
+                     {"trusts", nullptr},
+                     {"llss", nullptr},
+                     {"latest_rate", nullptr},
+                     {"baseline_rate", nullptr},
                      {"baseline_months", r.baseline_months},
-                     {"change", r.change},
-                     {"variation", r.variation},
-                     {"signal", r.signal},
-                     {"rules", r.rules},
-                     {"assurance", r.assurance}});
+                     {"change", nullptr},
+                     {"variation", nullptr},
+                     {"signal", nullptr},
+                     {"rules", nullptr},
+                     {"assurance", nullptr}});
+      if (r.months == 0) continue;  // nothing unsuppressed: the figures stay null
+      nlohmann::json& j = out.back();
+      j["first_period"] = r.first_period;
+      j["latest_period"] = r.latest_period;
+      j["numerator"] = r.numerator;
+      j["denominator"] = r.denominator;
+      j["trusts"] = r.trusts;
+      j["llss"] = r.llss;
+      j["latest_rate"] = r.latest_rate;
+      j["baseline_rate"] = r.baseline_rate;
+      j["change"] = r.change;
+      j["variation"] = r.variation;
+      j["signal"] = r.signal;
+      j["rules"] = r.rules;
+      j["assurance"] = r.assurance;
     }
     std::cout << out.dump(2) << "\n";
-    return 0;
-  }
-  if (report->empty()) {
-    std::cout << "no aggregates yet\n";
     return 0;
   }
   std::printf("%-14s %-30s %-8s %9s %9s %8s %6s  %s\n", "SCOPE", "MEASURE", "LATEST", "RATE",
               "BASELINE", "CHANGE", "TRUSTS", "SPC (variation / latest point)");
   for (const ReportRow& r : *report) {
+    if (r.months == 0) {
+      std::string why = r.suppressed_cells > 0
+                            ? "no unsuppressed month (" + std::to_string(r.suppressed_cells) +
+                                  " trust-months suppressed: counts below the threshold)"
+                            : "nothing reported";
+      std::printf("%-14s %-30s %-8s %9s %9s %8s %6s  %s\n", r.scope.c_str(), r.measure.c_str(),
+                  "-", "-", "-", "-", "-", why.c_str());
+      continue;
+    }
     const char* unit = r.unit == "per 1000" ? "‰" : "%";
     std::string spc = r.variation + " / " + r.signal;
     if (!r.rules.empty()) spc += " (" + r.rules + ")";

@@ -27,8 +27,8 @@ Result<bool> HasHubMembers(db::Database& db) {
   return select.Step();
 }
 
-// One row from a series (ordered by period) of one scope and measure; nullopt without data.
-std::optional<ReportRow> RowOf(const std::string& scope, const std::string& kind,
+// One row from a series (ordered by period) of one scope and measure (possibly empty).
+ReportRow RowOf(const std::string& scope, const std::string& kind,
                                const MeasureDefinition& measure,
                                const std::vector<AggregateRow>& series,
                                const std::map<std::string, double>& targets) {
@@ -41,13 +41,14 @@ std::optional<ReportRow> RowOf(const std::string& scope, const std::string& kind
                                             static_cast<double>(row.denominator)});
     used.push_back(&row);
   }
-  if (used.empty()) return std::nullopt;
   ReportRow r;
   r.scope = scope;
   r.kind = kind;
   r.measure = measure.code;
   r.unit = measure.unit;
   r.improvement = ImprovementName(measure.improvement);
+  for (const AggregateRow& row : series) r.suppressed_cells += row.suppressed_cells;
+  if (used.empty()) return r;
   r.months = static_cast<int64_t>(used.size());
   r.first_period = used.front()->period;
   const AggregateRow& latest = *used.back();
@@ -98,26 +99,21 @@ Result<std::vector<ReportRow>> BuildReport(db::Database& db, const std::string& 
   }
   std::vector<std::string> scopes;
   if (national) scopes.push_back("national");
+  if (!national) scopes.push_back(hub_name);  // its own LLS, with data or not
   for (const auto& [key, s] : series) {
     if (key.first != "national" &&
         std::find(scopes.begin(), scopes.end(), key.first) == scopes.end()) {
       scopes.push_back(key.first);
     }
   }
-  // An LLS hub lists its own LLS first.
-  if (!national) {
-    auto own = std::find(scopes.begin(), scopes.end(), hub_name);
-    if (own != scopes.end()) std::rotate(scopes.begin(), own, own + 1);
-  }
   std::vector<ReportRow> report;
   for (const std::string& scope : scopes) {
     const std::string kind = scope == "national" && national ? "national" : "lls";
     for (const MeasureDefinition& measure : BuiltInCatalogue().measures) {
       auto it = series.find({scope, measure.code});
-      if (it == series.end()) continue;
-      if (auto row = RowOf(scope, kind, measure, it->second, targets)) {
-        report.push_back(std::move(*row));
-      }
+      static const std::vector<AggregateRow> kNone;
+      report.push_back(
+          RowOf(scope, kind, measure, it == series.end() ? kNone : it->second, targets));
     }
   }
   return report;

@@ -10,7 +10,9 @@
 //   spc        the XmR chart of the monthly rates with the measure's improvement direction
 //              (and its [targets] entry): the variation icon, the latest point's signal and
 //              rules, and the assurance icon.
-// Months with no unsuppressed denominator are skipped. Reads only.
+// Months with no unsuppressed denominator are skipped; a series with none at all (every
+// trust-month suppressed, or nothing reported) is still listed, with months = 0, so a reader
+// sees that the measure exists and why it shows nothing. Reads only.
 #pragma once
 
 #include <map>
@@ -30,7 +32,9 @@ struct ReportRow {
   std::string measure;
   std::string unit;        // "percent" | "per 1000"
   std::string improvement; // "increase" | "decrease" | "neutral"
-  int64_t months = 0;      // months with data
+  int64_t months = 0;      // months with data (0: nothing unsuppressed; rates are then absent)
+  int64_t suppressed_cells = 0;  // trust-months left out because a count was suppressed,
+                                 // over the whole series
   std::string first_period, latest_period;
   int64_t numerator = 0, denominator = 0;  // of the latest month
   int64_t trusts = 0, llss = 0;            // contributing, in the latest month
@@ -44,7 +48,8 @@ struct ReportRow {
   std::string assurance;   // analytics::AssuranceIconName
 };
 
-// Every (scope, measure) with data, national first, then by scope, then in catalogue order.
+// Every catalogue measure for every scope (the hub's own LLS, or national and each LLS that
+// forwarded figures), national first, then by scope, then in catalogue order.
 // `targets`: measure code -> target in its unit.
 Result<std::vector<ReportRow>> BuildReport(db::Database& db, const std::string& hub_name,
                                            const std::map<std::string, double>& targets);

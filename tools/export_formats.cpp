@@ -16,17 +16,28 @@ std::string OptionalInt(const std::optional<int64_t>& value) {
   return value ? std::to_string(*value) : "";
 }
 
+// Spreadsheet formula injection (OWASP, "CSV Injection"): Excel, LibreOffice and Google Sheets
+// run a cell that starts with = + - or @ as a formula (a tab or CR before one is stripped by
+// some of them first), so a trust named "=HYPERLINK(...)" could act when an analyst opens the
+// export. A text field that starts so gets a leading ' (OWASP's advice): the spreadsheet reads
+// it as text. Numbers (counts, rates) are ours and never pass through here.
+std::string TextField(const std::string& value) {
+  constexpr std::string_view kFormulaStart = "=+-@\t\r";
+  if (value.empty() || kFormulaStart.find(value.front()) == std::string_view::npos) return value;
+  return "'" + value;
+}
+
 void AppendCsvRow(std::string& out, const Cell& cell, const Figure& f,
                   const MeasureDefinition* definition) {
   MeasureUnit unit = UnitOf(definition);
   const std::string fields[] = {
-      f.scope_type,
-      f.scope,
-      f.organisation,
-      cell.measure,
-      definition != nullptr ? definition->name : "",
-      unit.unit,
-      cell.period,
+      TextField(f.scope_type),
+      TextField(f.scope),
+      TextField(f.organisation),
+      TextField(cell.measure),
+      TextField(definition != nullptr ? definition->name : ""),
+      TextField(unit.unit),
+      TextField(cell.period),
       f.suppressed ? "" : std::to_string(f.numerator),
       f.suppressed ? "" : std::to_string(f.denominator),
       FormatRate(RateOf(f, unit)),

@@ -6,6 +6,7 @@
 #include "tools/curate_cli.h"
 #include "tools/export_cli.h"
 #include "tools/scrub_cli.h"
+#include "tools/simulate_cli.h"
 #include "tools/spc_cli.h"
 #include "tools/subscribe_cli.h"
 #include "tools/tools_cli.h"
@@ -109,6 +110,22 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--canonical-base", export_args.canonical_base,
                          "FHIR: base URL of the Measure canonicals");
 
+  lls::tools::SimulateArgs simulate_args;
+  auto* simulate = app.add_subcommand(
+      "simulate", "write synthetic data for one LLS's trusts, ready to import (docs/simulate.md)");
+  simulate->add_option("--out", simulate_args.out, "output folder (created; must be empty)")
+      ->required();
+  simulate->add_option("--lls", simulate_args.options.lls, "the LLS's name (default lls-north)");
+  simulate->add_option("--trusts", simulate_args.options.trusts, "number of trusts (default 3)");
+  simulate->add_option("--months", simulate_args.options.months, "months of counts (default 24)");
+  simulate->add_option("--start", simulate_args.options.start,
+                       "first month, YYYY-MM (default 2024-01)");
+  simulate->add_option("--seed", simulate_args.options.seed, "random seed (default 1)");
+  simulate->add_option("--prefix", simulate_args.options.prefix,
+                       "trust names are trust-PREFIX-N (default: the LLS name without lls-)");
+  simulate->add_flag("--force", simulate_args.force,
+                     "write into a non-empty folder, overwriting only the files it writes");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -134,6 +151,7 @@ int main(int argc, char** argv) {
   if (*bulletin) return lls::tools::PublishBulletin(bulletin_args);
   if (*spc) return lls::tools::Spc(spc_args);
   if (*export_cmd) return lls::tools::Export(export_args);
+  if (*simulate) return lls::tools::Simulate(simulate_args);
   if (*scrub) return lls::tools::Scrub({scrub_files.begin(), scrub_files.end()}, scrub_json);
   return 2;
 }

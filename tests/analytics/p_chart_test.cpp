@@ -134,6 +134,29 @@ TEST_CASE("Laney p': very large denominators", "[analytics][laney]") {
   CHECK(outside > 10);
 }
 
+TEST_CASE("Laney p': equal baseline z-scores fall back to a plain p-chart", "[analytics][laney]") {
+  // Hand-derived: the baseline 10/100, 20/200, 30/300 is exactly the pooled p = 0.1, so every
+  // z-score is 0 and their moving ranges too: sigma_z would compute to 0 and the limits would
+  // sit on the centre line, flagging the next point (11/100) as outside them. The fallback is
+  // sigma_z = 1: the plain p-chart's limits, 0.1 +/- 3 x sqrt(0.1 x 0.9 / n).
+  ChartOptions options;
+  options.fix_after = 3;
+  const auto series = Proportions({10, 20, 30, 11}, {100, 200, 300, 100});
+  Result<Chart> laney = PChart(series, options, /*laney=*/true);
+  Result<Chart> plain = PChart(series, options);
+  REQUIRE(laney.ok());
+  REQUIRE(plain.ok());
+  CHECK(laney->kind == ChartKind::kLaneyP);
+  CHECK(laney->sigma_z == 1);
+  for (size_t i = 0; i < series.size(); ++i) {
+    CHECK(laney->points[i].upper == Approx(plain->points[i].upper));
+    CHECK(laney->points[i].lower == Approx(plain->points[i].lower));
+    CHECK(laney->points[i].upper_2s == Approx(plain->points[i].upper_2s));
+  }
+  CHECK(laney->points[3].upper == Approx(0.1 + 3 * 0.03));
+  CHECK(laney->points[3].rules == kRuleNone);
+}
+
 TEST_CASE("p-chart: limits are clipped to [0, 1]", "[analytics][p]") {
   // Hand-derived: p = 1/20 = 0.05 over n = 10 each: sigma = sqrt(0.05 x 0.95 / 10) = 0.068920,
   // so p - 3 sigma < 0 is clipped to 0 and the 2-sigma lower line too.

@@ -167,10 +167,39 @@ Result<std::vector<MeasureInfo>> FakeSource::Measures() {
 
 Result<std::optional<MeasureData>> FakeSource::Measure(const std::string& code) {
   LLS_RETURN_IF_ERROR(Check());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++measure_calls_;
+  }
   for (const MeasureData& m : measures) {
     if (m.measure.code == code) return std::optional<MeasureData>(m);
   }
   return std::optional<MeasureData>();
+}
+
+Result<std::optional<MeasureData>> FakeSource::MeasureSummary(const std::string& code) {
+  LLS_RETURN_IF_ERROR(Check());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++summary_calls_;
+  }
+  for (const MeasureData& m : measures) {
+    if (m.measure.code != code) continue;
+    MeasureData summary = m;
+    summary.parts.clear();
+    return std::optional<MeasureData>(std::move(summary));
+  }
+  return std::optional<MeasureData>();
+}
+
+int FakeSource::measure_calls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return measure_calls_;
+}
+
+int FakeSource::summary_calls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return summary_calls_;
 }
 
 Result<std::vector<LearningEntry>> FakeSource::Learning() {

@@ -24,6 +24,8 @@ class FakeSource : public Source {
   Result<HubInfo> Info() override;
   Result<std::vector<MeasureInfo>> Measures() override;
   Result<std::optional<MeasureData>> Measure(const std::string& code) override;
+  // As the hub's does: the measure without its parts.
+  Result<std::optional<MeasureData>> MeasureSummary(const std::string& code) override;
   Result<std::vector<LearningEntry>> Learning() override;
   Result<std::vector<MemberEntry>> Members() override;
   Result<std::string> Metrics() override;
@@ -31,6 +33,9 @@ class FakeSource : public Source {
 
   void set_fail(bool fail);
   void set_unhealthy(bool unhealthy);
+  // How many times Measure() and MeasureSummary() were called.
+  int measure_calls() const;
+  int summary_calls() const;
 
   HubInfo info;
   std::vector<MeasureData> measures;
@@ -42,6 +47,8 @@ class FakeSource : public Source {
   mutable std::mutex mu_;
   bool fail_ = false;
   bool unhealthy_ = false;
+  int measure_calls_ = 0;
+  int summary_calls_ = 0;
 };
 
 // The rates the fake puts in SATOD's main series (numerator, denominator per month; 0/0 gap).

@@ -8,6 +8,7 @@
 #include "dashboard/analysis.h"
 #include "dashboard/html.h"
 #include "dashboard/routes.h"
+#include "dashboard/svg_chart.h"
 #include "fake_source.h"
 
 using namespace lls;
@@ -289,5 +290,178 @@ TEST_CASE("Charts survive awkward series") {
   SECTION("a numerator above its denominator does not stop the page") {
     source.measures[0].parts[0].cells.back().numerator = 999;
     CHECK(Get(source, "/measure/SATOD").status == 200);
+  }
+}
+
+TEST_CASE("The overview reads each measure's summary, never its parts") {
+  FakeSource source;
+  REQUIRE(Get(source, "/").status == 200);
+  CHECK(source.measure_calls() == 0);
+  CHECK(source.summary_calls() == 3);
+  REQUIRE(Get(source, "/api/overview").status == 200);
+  CHECK(source.measure_calls() == 0);
+  CHECK(source.summary_calls() == 6);
+  REQUIRE(Get(source, "/measure/SATOD").status == 200);  // the measure page needs the parts
+  CHECK(source.measure_calls() == 1);
+}
+
+TEST_CASE("Suppressed counts are shown as suppressed, never as numbers") {
+  FakeSource source;
+  MeasureData& satod = source.measures[0];
+  // Nov 2022: an aggregate with only suppressed cells (the hub leaves its counts at 0).
+  Cell& nov = satod.main.cells[10];
+  REQUIRE(nov.period == "2022-11");
+  nov = Cell{"2022-11", 0, 0, 0, 3, 0, true, std::nullopt};
+  // North Trust's Dec 2023 figure was suppressed at the trust (whatever the counts say).
+  Cell& north = satod.parts[0].cells.back();
+  REQUIRE(north.period == "2023-12");
+  north.suppressed = true;
+  north.numerator = 0;
+  north.denominator = 0;
+
+  SECTION("the JSON API gives null, never 0, and the chart skips the month") {
+    const auto j = nlohmann::json::parse(Get(source, "/api/measures/SATOD").body);
+    const auto& p = j["main"]["points"][10];
+    CHECK(p["period"] == "2022-11");
+    CHECK(p["suppressed"] == true);
+    CHECK(p["gap"] == true);
+    CHECK(p["suppressed_cells"] == 3);
+    for (const char* key : {"numerator", "denominator", "value", "centre", "lower", "upper",
+                            "lower_2s", "upper_2s", "moving_range", "segment", "signal"}) {
+      INFO(key);
+      CHECK(p[key].is_null());
+    }
+    // A month with no figure is a gap too, but not suppressed: its counts are real zeros.
+    const auto& june = j["main"]["points"][5];
+    CHECK(june["suppressed"] == false);
+    CHECK(june["gap"] == true);
+    CHECK(june["denominator"] == 0);
+    CHECK(j["main"]["points"][0]["suppressed"] == false);
+    CHECK(j["parts"][0]["points"][23]["numerator"].is_null());
+
+    // The chart is analytics::XmrChart over the months with data, as for any gap.
+    std::vector<analytics::Observation> obs;
+    for (const Cell& c : satod.main.cells) {
+      if (c.denominator > 0 && !c.suppressed) {
+        obs.push_back({c.period, 100.0 * c.numerator / c.denominator});
+      }
+    }
+    analytics::ChartOptions options;
+    options.improvement = analytics::Direction::kDecrease;
+    options.target = 6;
+    auto chart = analytics::XmrChart(obs, options);
+    REQUIRE(chart.ok());
+    CHECK(j["main"]["points"][11]["centre"].get<double>() == Approx(chart->points[9].centre));
+    CHECK(j["main"]["points"][11]["upper"].get<double>() == Approx(chart->points[9].upper));
+    CHECK(j["main"]["mean_moving_range"].get<double>() == Approx(chart->mean_moving_range));
+
+    // The funnel leaves North Trust out, and says so.
+    REQUIRE(j["funnel"].is_object());
+    CHECK(j["funnel"]["period"] == "2023-12");
+    CHECK(j["funnel"]["units"].size() == 2);
+    for (const auto& u : j["funnel"]["units"]) CHECK(u["name"] != "North Trust");
+    CHECK(j["funnel_suppressed"] == nlohmann::json::array({"North Trust"}));
+  }
+
+  SECTION("the page's tables say suppressed, distinct from no data") {
+    const Reply r = Get(source, "/measure/SATOD");
+    REQUIRE(r.status == 200);
+    const std::string main_table =
+        Slice(r.body, "<caption>Test &amp; Learn LLS: monthly figures</caption>", "</table>");
+    REQUIRE(!main_table.empty());
+    const std::string nov_row = Slice(main_table, "<th scope=\"row\">Nov 2022</th>", "</tr>");
+    // Numerator, denominator and rate; the trusts (0 contributed) and suppressed cells count.
+    CHECK(nov_row.find("Nov 2022</th><td class=\"num\">suppressed</td><td class=\"num\">"
+                       "suppressed</td><td class=\"num\">suppressed</td><td class=\"num\">0</td>"
+                       "<td class=\"num\">3</td>") != std::string::npos);
+    const std::string jun_row = Slice(main_table, "<th scope=\"row\">Jun 2022</th>", "</tr>");
+    CHECK(jun_row.find(">no data<") != std::string::npos);
+    CHECK(jun_row.find("suppressed</td>") == std::string::npos);
+    // The chart: 22 points (24 months, one without data, one suppressed), the count said.
+    const std::string svg = Slice(r.body, "id=\"main-chart\"", "</svg>");
+    CHECK(Count(svg, "<g class=\"pt ") == 22);
+    CHECK(svg.find("Nov 2022:") == std::string::npos);
+    CHECK(svg.find("(2 without data, 1 of them suppressed)") != std::string::npos);
+    // The funnel: two trusts plotted, and the one left out named in the text and the table.
+    const std::string funnel = Slice(r.body, "class=\"chart funnel\"", "</svg>");
+    CHECK(Count(funnel, "class=\"pt funnel-unit\"") == 2);
+    CHECK(r.body.find("1 trust left out: counts suppressed (North Trust).") != std::string::npos);
+    CHECK(r.body.find("<caption>Funnel plot values, Dec 2023; 1 trust left out: counts "
+                      "suppressed (North Trust)</caption>") != std::string::npos);
+  }
+
+  SECTION("a funnel with too few unsuppressed parts says why") {
+    satod.parts[1].cells.back().suppressed = true;
+    const auto j = nlohmann::json::parse(Get(source, "/api/measures/SATOD").body);
+    CHECK(j["funnel"].is_null());
+    CHECK(j["funnel_suppressed"].size() == 2);
+    const Reply r = Get(source, "/measure/SATOD");
+    CHECK(r.body.find("2 trusts left out: counts suppressed (North Trust, "
+                      "&lt;script&gt;alert(1)&lt;/script&gt;)") != std::string::npos);
+  }
+
+  SECTION("the overview's latest month is the last one with data") {
+    for (Cell& c : satod.main.cells) {
+      if (c.period >= "2023-11") c = Cell{c.period, 0, 0, 0, 3, 0, true, std::nullopt};
+    }
+    const auto oj = nlohmann::json::parse(Get(source, "/api/overview").body);
+    CHECK(oj["measures"][0]["latest"]["period"] == "2023-10");
+  }
+}
+
+TEST_CASE("Months a series skips are gaps, and the chart places points by month") {
+  const MeasureInfo measure{
+      "M", "Measure", "area", "percent", "n", "d", analytics::Direction::kNeutral, 100};
+  Series series{"Test LLS", "lls", "", {}};
+  for (auto [period, num] : {std::pair{"2025-01", 10}, {"2025-02", 12}, {"2025-05", 11}}) {
+    Cell c;
+    c.period = period;
+    c.numerator = num;
+    c.denominator = 100;
+    c.trusts = 1;
+    series.cells.push_back(c);
+  }
+  const SeriesChart chart = ChartSeries(series, measure, std::nullopt);
+  REQUIRE(chart.points.size() == 5);
+  const char* periods[] = {"2025-01", "2025-02", "2025-03", "2025-04", "2025-05"};
+  for (size_t i = 0; i < 5; ++i) {
+    INFO(i);
+    CHECK(chart.points[i].cell.period == periods[i]);
+    CHECK(chart.points[i].gap == (i == 2 || i == 3));
+    CHECK(chart.points[i].chart.has_value() == !chart.points[i].gap);
+    CHECK(!chart.points[i].cell.suppressed);
+  }
+  CHECK(chart.data_points() == 3);
+  CHECK(chart.latest()->cell.period == "2025-05");
+
+  // x by month: May is the fifth of five slots (frame 880 wide, margins 60 and 96: a slot is
+  // 144.8 px, May's centre at 60 + 4.5 x 144.8 = 711.6), and the line breaks before it.
+  const std::string svg = XmrChartSvg(chart, {"c", "t", "percent", std::nullopt, false});
+  const std::string values = Slice(svg, "<path class=\"values\" d=\"", "\"/>");
+  CHECK(Count(values, "M") == 2);
+  CHECK(values.find("M711.6 ") != std::string::npos);
+  CHECK(svg.find("3 months with data, Jan 2025 to May 2025 (2 without data)") != std::string::npos);
+
+  // The same through the API.
+  FakeSource source;
+  source.measures[0].main = series;
+  source.measures[0].parts.clear();
+  const auto j = nlohmann::json::parse(Get(source, "/api/measures/SATOD").body);
+  REQUIRE(j["main"]["points"].size() == 5);
+  CHECK(j["main"]["points"][2]["period"] == "2025-03");
+  CHECK(j["main"]["points"][2]["gap"] == true);
+  CHECK(j["main"]["points"][2]["denominator"] == 0);
+  CHECK(j["main"]["points"][4]["value"] == 11.0);
+
+  SECTION("periods that are not increasing YYYY-MM are kept as they are") {
+    Series odd = series;
+    odd.cells[1].period = "2025-13";
+    CHECK(ChartSeries(odd, measure, std::nullopt).points.size() == 3);
+    odd = series;
+    odd.cells[2].period = "2024-12";
+    CHECK(ChartSeries(odd, measure, std::nullopt).points.size() == 3);
+    odd = series;
+    odd.cells[0].period = "1900-01";  // more than kMaxFilledMonths to fill
+    CHECK(ChartSeries(odd, measure, std::nullopt).points.size() == 3);
   }
 }

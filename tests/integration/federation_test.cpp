@@ -80,7 +80,8 @@ TEST_CASE("LLS hubs forward aggregates and approved learning to the national hub
                                                 Row("north", 1, 1, 25, 210, 11.9),
                                                 Row("south", 1, 1, 40, 300, 13.33)}));
   // The national report: national first, then each LLS; national = the LLSs' sum.
-  nlohmann::json report = region.Json(region.Hub("national", {"report", "--json"}));
+  nlohmann::json report =
+      region.Json(region.Hub("national", {"report", "--json", "--measure", "SATOD"}));
   REQUIRE(report.size() == 3);
   CHECK(report[0]["scope"] == "national");
   CHECK(report[0]["llss"] == 2);

@@ -802,6 +802,43 @@ TEST_CASE("month bounds, report ids, CSV fields and rates", "[export]") {
   CHECK(UnitOf(nullptr).scale == 1);
 }
 
+TEST_CASE("CSV text fields that a spreadsheet would run as a formula start with '", "[export]") {
+  ExportData data;
+  data.hub = "north";
+  Cell cell;
+  cell.measure = "SATOD";
+  cell.period = "2026-01";
+  cell.figure =
+      Figure{"lls", "=HYPERLINK(\"http://evil.example\",\"x\")", "", false, 5, 50, 1, 1, 0};
+  for (const char* name : {"+Trust", "-Trust", "@SUM(A1)", "\tTab Trust", "\rCR Trust", "Plain"}) {
+    Figure f{"trust", name, "=ODS", false, 3, 30, std::nullopt, std::nullopt, std::nullopt};
+    cell.strata.push_back(f);
+  }
+  data.cells.push_back(cell);
+  const auto records = CsvRecords(RenderCsv(data));
+  REQUIRE(records.size() == 7);
+  CHECK(records[0].at("scope") == "'=HYPERLINK(\"http://evil.example\",\"x\")");
+  CHECK(records[0].at("organisation").empty());
+  CHECK(records[1].at("scope") == "'+Trust");
+  CHECK(records[2].at("scope") == "'-Trust");
+  CHECK(records[3].at("scope") == "'@SUM(A1)");
+  CHECK(records[4].at("scope") == "'\tTab Trust");
+  CHECK(records[5].at("scope") == "'\rCR Trust");
+  CHECK(records[6].at("scope") == "Plain");
+  for (size_t i = 1; i < records.size(); ++i) CHECK(records[i].at("organisation") == "'=ODS");
+  // Numbers and the other text columns are untouched.
+  CHECK(records[0].at("numerator") == "5");
+  CHECK(records[0].at("denominator") == "50");
+  CHECK(records[0].at("rate") == "10");
+  CHECK(records[0].at("suppressed_cells") == "0");
+  CHECK(records[1].at("measure") == "SATOD");
+  CHECK(records[1].at("measure_name") == FindMeasure(BuiltInCatalogue(), "SATOD")->name);
+  CHECK(records[1].at("period") == "2026-01");
+  // JSON is not read by spreadsheets: it carries the names as they are.
+  CHECK(json::parse(RenderJson(data))["measures"][0]["figures"][0]["scope"] ==
+        "=HYPERLINK(\"http://evil.example\",\"x\")");
+}
+
 TEST_CASE("the lls program runs an export to standard output", "[export][program]") {
   LlsHub hub;
   auto result = lls::test::Run({LLS_TOOL_BIN, "export", "--config", hub.config.string(), "--format",
