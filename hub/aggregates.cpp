@@ -1,5 +1,7 @@
 #include "hub/aggregates.h"
 
+#include "hub/roles.h"
+
 #include <map>
 #include <set>
 #include <span>
@@ -668,6 +670,18 @@ ReadReceivedSignals(db::Database& db, const std::string& measure) {
     signals[{select.ColumnText(0), select.ColumnText(1)}] = std::move(s);
   }
   return signals;
+}
+
+}  // namespace lls::hub
+
+namespace lls::hub {
+
+Result<bool> IsNationalHub(db::Database& db) {
+  LLS_ASSIGN_OR_RETURN(db::Statement select,
+                       db.Prepare("SELECT 1 FROM members WHERE role = ? AND revoked_at IS NULL "
+                                  "LIMIT 1"));
+  select.Bind(1, std::string_view(RoleName(Role::kHub)));
+  return select.Step();
 }
 
 }  // namespace lls::hub

@@ -130,6 +130,10 @@ struct TrustFigure {
 Result<std::vector<TrustFigure>> ReadTrustFigures(db::Database& db,
                                                   const std::optional<std::string>& measure = {});
 
+// A hub's tier, one rule for the dashboard, `report` and `export`: a hub with an active member
+// of role hub (an LLS hub forwards to it) is a national hub; any other is an LLS hub.
+Result<bool> IsNationalHub(db::Database& db);
+
 // At a parent hub: the SPC signal each member hub sent with its latest figure of `measure`,
 // by (scope, period). Empty where none was sent (older senders) or nothing was forwarded.
 Result<std::map<std::pair<std::string, std::string>, dashboard::ReceivedSignal>>

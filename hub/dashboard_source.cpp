@@ -122,13 +122,7 @@ Result<std::unique_ptr<HubDashboardSource>> HubDashboardSource::Open(const HubCo
       new HubDashboardSource(config, std::move(db), metrics, clock));
 }
 
-Result<bool> HubDashboardSource::IsNational() {
-  LLS_ASSIGN_OR_RETURN(db::Statement select,
-                       db_.Prepare("SELECT 1 FROM members WHERE role = ? AND revoked_at IS NULL "
-                                   "LIMIT 1"));
-  select.Bind(1, std::string_view(RoleName(Role::kHub)));
-  return select.Step();
-}
+Result<bool> HubDashboardSource::IsNational() { return IsNationalHub(db_); }
 
 Result<dashboard::HubInfo> HubDashboardSource::Info() {
   std::lock_guard lock(mu_);

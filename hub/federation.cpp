@@ -47,6 +47,20 @@ std::string ReadingText(const std::optional<SpcSignal>& s) {
   return text;
 }
 
+// True when `relay` carries (as its original) a learning item scoped `national`.
+bool NationalLearning(const Envelope& relay) {
+  auto body = DecodeBody(relay.body);
+  if (!body.ok()) return false;
+  const auto* r = std::get_if<Relay>(&*body);
+  if (r == nullptr) return false;
+  auto original = DecodeEnvelope(r->original);
+  if (!original.ok()) return false;
+  auto item = DecodeBody(original->body);
+  if (!item.ok()) return false;
+  const auto* learning = std::get_if<LearningItem>(&*item);
+  return learning != nullptr && learning->scope == Scope::kNational;
+}
+
 }  // namespace
 
 Status Forwarder::Finish(db::Database& db) {
@@ -127,6 +141,9 @@ Status Forwarder::ForwardRelay(db::Database& db, uint64_t hub_seq, int64_t now_m
   if (!envelope.ok()) {
     return Status(Code::kCorrupt, "relay " + std::to_string(hub_seq) + " does not decode");
   }
+  // Only learning its author scoped `national` goes up; `lls` learning stays in this LLS
+  // (protocol.md: LearningItem.scope). Relays of anything else are not this hub's to forward.
+  if (!NationalLearning(*envelope)) return Status::Ok();
   return outbox_.EnqueueSealed(*envelope, encoded, now_ms);
 }
 

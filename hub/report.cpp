@@ -5,7 +5,6 @@
 #include "analytics/spc.h"
 #include "exchange/catalogue.h"
 #include "hub/aggregates.h"
-#include "hub/roles.h"
 #include "hub/series_signal.h"
 
 namespace lls::hub {
@@ -20,12 +19,6 @@ analytics::Direction DirectionOf(Improvement improvement) {
   }
 }
 
-Result<bool> HasHubMembers(db::Database& db) {
-  LLS_ASSIGN_OR_RETURN(db::Statement select,
-                       db.Prepare("SELECT 1 FROM members WHERE role = ? LIMIT 1"));
-  select.Bind(1, std::string_view(RoleName(Role::kHub)));
-  return select.Step();
-}
 
 // One row from a series (ordered by period) of one scope and measure (possibly empty).
 ReportRow RowOf(const std::string& scope, const std::string& kind,
@@ -83,7 +76,7 @@ ReportRow RowOf(const std::string& scope, const std::string& kind,
 
 Result<std::vector<ReportRow>> BuildReport(db::Database& db, const std::string& hub_name,
                                            const std::map<std::string, double>& targets) {
-  LLS_ASSIGN_OR_RETURN(bool national, HasHubMembers(db));
+  LLS_ASSIGN_OR_RETURN(bool national, IsNationalHub(db));
   std::vector<AggregateRow> rows;
   if (national) {
     LLS_ASSIGN_OR_RETURN(rows, ReadFederatedAggregates(db));

@@ -124,9 +124,10 @@ Result<ExportData> ReadInSnapshot(db::Database& db, const std::string& hub_name,
   ExportData data;
   data.hub = hub_name;
   data.generated_at_ms = now_ms;
-  // Unfiltered: which tier a hub is must not depend on --measure or the period bounds.
+  // The hub's tier: the same rule as the dashboard and `lls-hub report` (hub/aggregates.h).
+  LLS_ASSIGN_OR_RETURN(bool national, hub::IsNationalHub(db));
+  data.tier = national ? HubTier::kNational : HubTier::kLls;
   LLS_ASSIGN_OR_RETURN(std::vector<hub::AggregateRow> federated, hub::ReadFederatedAggregates(db));
-  data.tier = federated.empty() ? HubTier::kLls : HubTier::kNational;
   LLS_ASSIGN_OR_RETURN(data.stratify, Resolve(stratify, data.tier));
   if (data.tier == HubTier::kNational) {
     data.cells = NationalCells(federated, filter, data.stratify);

@@ -129,29 +129,42 @@ TEST_CASE("LLS hubs forward aggregates and approved learning to the national hub
   CHECK(north["parent"]["endpoint"] == region.Endpoint("national"));
   CHECK(north["parent"]["rejected"] == 0);
 
-  // A learning note from north's trust, approved by north's facilitator.
+  // Two learning notes from north's trust, both approved by north's facilitator: one its
+  // author scoped to the LLS (approved first; it must stay in north), one scoped national.
   const fs::path note = region.path("note.json");
-  WriteText(note, R"({"learning": [{"id": "L-01", "title": "Skin to skin",
-                      "kind": "excellence", "area": "neonatal-hypoglycaemia",
-                      "text": "Skin to skin in the first hour."}]})");
+  WriteText(note, R"({"learning": [
+      {"id": "L-00", "title": "Ward huddles", "kind": "change-idea", "area": "deterioration",
+       "text": "A two-minute huddle at shift change.", "scope": "lls"},
+      {"id": "L-01", "title": "Skin to skin", "kind": "excellence",
+       "area": "neonatal-hypoglycaemia", "text": "Skin to skin in the first hour.",
+       "scope": "national"}]})");
   REQUIRE(region.Node("trust-n", {"import", note.string()}).exit_code == 0);
   REQUIRE(region.Node("trust-n", {"publish", "--wait", "10"}).exit_code == 0);
   nlohmann::json pending = region.Json(
       region.Call({kLls, "curate", "--config", facilitator.string(), "list", "--json"}));
-  REQUIRE(pending.size() == 1);
-  const std::string id = pending[0]["id"];
-  RunResult approved =
-      region.Call({kLls, "curate", "--config", facilitator.string(), "approve", id});
-  INFO(approved.err);
-  REQUIRE(approved.exit_code == 0);
+  REQUIRE(pending.size() == 2);
+  std::string id;  // of the national-scoped item, approved last
+  for (const char* title : {"Ward huddles", "Skin to skin"}) {  // in this order
+    id.clear();
+    for (const nlohmann::json& item : pending) {
+      if (item["title"] == title) id = item["id"];
+    }
+    REQUIRE(!id.empty());
+    RunResult approved =
+        region.Call({kLls, "curate", "--config", facilitator.string(), "approve", id});
+    INFO(approved.err);
+    REQUIRE(approved.exit_code == 0);
+  }
 
   nlohmann::json status;
   CHECK(WaitUntil(10s, [&] {
     status = region.Json(region.Hub("national", {"status", "--json"}));
     return status["messages_by_kind"]["relay"] == 1;
   }, 100ms));
-  CHECK(status["messages_by_kind"]["relay"] == 1);
+  CHECK(status["messages_by_kind"]["relay"] == 1);  // the national-scoped one only
   CHECK(status["messages_by_kind"]["learning-item"] == 0);  // only the approved relay
+  nlohmann::json north_status = region.Json(region.Hub("north", {"status", "--json"}));
+  CHECK(north_status["messages_by_kind"]["relay"] == 2);  // both reached north's members
 
   // A national subscriber reads the relay; the trust's original inside still verifies.
   const fs::path reader = region.path("reader.toml");

@@ -151,7 +151,7 @@ TEST_CASE("three tiers: aggregates up, learning after curation, bulletins down, 
   // (b) A learning note from north-t1 waits in north's curation queue.
   const fs::path note = region.path("note.json");
   WriteText(note, R"({"learning": [{"id": "L-01", "title": "Skin to skin",
-                      "kind": "excellence", "area": "neonatal-hypoglycaemia",
+                      "kind": "excellence", "area": "neonatal-hypoglycaemia", "scope": "national",
                       "text": "Skin to skin in the first hour."}]})");
   REQUIRE(region.Node("north-t1", {"import", note.string()}).exit_code == 0);
   REQUIRE(region.Node("north-t1", {"publish", "--wait", "10"}).exit_code == 0);
