@@ -122,6 +122,7 @@ Result<Funnel> MakeFunnel(std::span<const FunnelUnit> units, const FunnelOptions
     p.denominator = u.denominator;
     p.value = u.numerator / u.denominator;
     p.z = z[i];
+    p.z_adjusted = (p.value - p0) / std::sqrt(s2[i] + funnel.tau2);
     const Funnel::Limits l = funnel.LimitsAt(u.denominator);
     p.lower95 = l.lower95;
     p.upper95 = l.upper95;

@@ -204,6 +204,9 @@ struct FunnelPoint {
   double numerator = 0, denominator = 0;
   double value = 0;  // numerator / denominator
   double z = 0;      // (value - target) / sqrt(target (1 - target) / denominator)
+  // z with the over-dispersion allowance: (value - target) / sqrt(s^2 + tau2); equals z when
+  // tau2 is 0. The one to compare with the drawn limits (+/-1.96, +/-3.09).
+  double z_adjusted = 0;
   double lower95 = 0, upper95 = 0, lower998 = 0, upper998 = 0;  // at this unit's denominator
   FunnelPosition position = FunnelPosition::kWithin;
 };

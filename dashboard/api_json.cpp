@@ -108,6 +108,7 @@ json FunnelJson(const MeasureView& v) {
                      {"denominator", p.denominator},
                      {"value", p.value * k},
                      {"z", p.z},
+                     {"z_adjusted", p.z_adjusted},
                      {"lower95", p.lower95 * k},
                      {"upper95", p.upper95 * k},
                      {"lower998", p.lower998 * k},

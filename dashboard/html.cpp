@@ -72,7 +72,8 @@ h1{font-size:1.6em;margin:.3em 0 .5em}
 h2{font-size:1.3em;margin:1.4em 0 .4em}
 h3{font-size:1.05em;margin:.2em 0}
 table{border-collapse:collapse;margin:.5em 0 1em}
-tbody th{white-space:nowrap}
+tbody th{min-width:12em}
+.learning p.text{white-space:pre-line}
 caption{text-align:left;font-weight:600;padding:.3em 0}
 th,td{border-bottom:1px solid #b1b4b6;padding:.3em .6em;text-align:left;vertical-align:top}
 td.num,th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}

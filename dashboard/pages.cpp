@@ -214,7 +214,7 @@ std::string FunnelSection(const MeasureView& v, const std::string& noun) {
   for (const analytics::FunnelPoint& p : f.points) {
     s += "<tr><th scope=\"row\">" + Escape(p.name) + "</th>" +
          Td(FormatNumber(p.numerator, 0), true) + Td(FormatNumber(p.denominator, 0), true) +
-         Td(FormatNumber(p.value * k, 1), true) + Td(FormatNumber(p.z, 2), true) +
+         Td(FormatNumber(p.value * k, 1), true) + Td(FormatNumber(p.z_adjusted, 2), true) +
          Td(FormatNumber(p.lower95 * k, 1) + " to " + FormatNumber(p.upper95 * k, 1), true) +
          Td(FormatNumber(p.lower998 * k, 1) + " to " + FormatNumber(p.upper998 * k, 1), true) +
          Td(FunnelPositionText(p.position)) + "</tr>";
@@ -282,7 +282,8 @@ std::string MeasurePage(const HubInfo& hub, const MeasureView& v) {
 
 std::string LearningPage(const HubInfo& hub, const std::vector<LearningEntry>& entries) {
   std::string b = "<h1>Learning</h1>\n<p class=\"muted\">" + std::to_string(entries.size()) +
-                  " items, newest first.</p>\n<div class=\"learning\">\n";
+                  (entries.size() == 1 ? " item" : " items") +
+                  ", newest first.</p>\n<div class=\"learning\">\n";
   for (const LearningEntry& e : entries) {
     std::string state = e.state;
     if (state != "pending" && state != "approved" && state != "rejected") state = "pending";
@@ -298,7 +299,7 @@ std::string LearningPage(const HubInfo& hub, const std::vector<LearningEntry>& e
       for (const std::string& t : e.tags) b += "<span class=\"tag\">" + Escape(t) + "</span>";
       b += "</p>";
     }
-    b += "<p>" + Escape(e.summary) + "</p>";
+    b += "<p class=\"text\">" + Escape(e.summary) + "</p>";  // line breaks kept (CSS)
     if (!e.reason.empty()) b += "<p><strong>Reason:</strong> " + Escape(e.reason) + "</p>";
     b += "</article>\n";
   }

@@ -2,6 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <utility>
 
@@ -147,7 +152,9 @@ Status Database::BackupTo(const std::filesystem::path& out) {
   if (std::filesystem::exists(out, ec)) {
     return Status(Code::kAlreadyExists, out.string() + " exists; a backup never overwrites");
   }
-  const std::filesystem::path partial = out.string() + ".partial";
+  // Next to `out` (one filesystem, so the final step is atomic) and private to this process,
+  // so two backups to the same name never share a partial file.
+  const std::filesystem::path partial = out.string() + ".partial-" + std::to_string(::getpid());
   std::filesystem::remove(partial, ec);
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(partial.c_str(), &raw,
@@ -156,6 +163,10 @@ Status Database::BackupTo(const std::filesystem::path& out) {
   Database copy(raw, partial);  // owns raw even on failure
   if (rc != SQLITE_OK) return ToStatus(raw, rc, ("creating " + partial.string()).c_str());
   sqlite3_busy_timeout(raw, 5000);
+  if (Status full = copy.Exec("PRAGMA synchronous=FULL"); !full.ok()) {  // the copy's writes sync
+    std::filesystem::remove(partial, ec);
+    return full;
+  }
   sqlite3_backup* backup = sqlite3_backup_init(raw, "main", db_, "main");
   if (backup == nullptr) {
     Status failed = ToStatus(raw, sqlite3_errcode(raw), "starting the backup");
@@ -178,14 +189,27 @@ Status Database::BackupTo(const std::filesystem::path& out) {
       }
     }
   }
-  // Leave the copy as one self-contained file (no -wal beside it), synced to disk.
-  if (done.ok()) done = copy.Exec("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;");
+  // Leave the copy as one self-contained file (no -wal beside it).
+  if (done.ok()) done = copy.Exec("PRAGMA journal_mode=DELETE");
   copy = Database(nullptr, {});  // closes the file
   if (done.ok()) {
-    std::filesystem::rename(partial, out, ec);
-    if (ec) done = Status(Code::kIoError, "renaming the backup to " + out.string() + ": " + ec.message());
+    // link() fails if `out` appeared meanwhile: a backup never replaces a file.
+    if (::link(partial.c_str(), out.c_str()) != 0) {
+      done = Status(errno == EEXIST ? Code::kAlreadyExists : Code::kIoError,
+                    "naming the backup " + out.string() + ": " + std::strerror(errno));
+    } else {
+      // The new name must survive a crash too: sync the folder that holds it.
+      const std::filesystem::path folder = out.has_parent_path() ? out.parent_path() : ".";
+      if (int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+      }
+    }
   }
-  if (!done.ok()) std::filesystem::remove(partial, ec);
+  std::filesystem::remove(partial, ec);
+  for (const char* suffix : {"-journal", "-wal", "-shm"}) {
+    std::filesystem::remove(partial.string() + suffix, ec);
+  }
   return done;
 }
 

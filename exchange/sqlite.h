@@ -97,8 +97,9 @@ class Database {
 
   // A consistent copy of the whole database in a NEW file `out` (kAlreadyExists if it is
   // there), made with SQLite's online backup API in one read transaction: writers carry on
-  // (WAL), and the copy is the database as of one commit. The copy is written next to `out`,
-  // checked with PRAGMA integrity_check, synced, and only then renamed to `out`.
+  // (WAL), and the copy is the database as of one commit. The copy is written next to `out`
+  // (synchronous=FULL), checked with PRAGMA integrity_check, then given the name `out` with
+  // link(), which never replaces a file, and the folder is synced.
   Status BackupTo(const std::filesystem::path& out);
 
   const std::filesystem::path& path() const { return path_; }

@@ -1,7 +1,9 @@
 #include "hub/dashboard_source.h"
 
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
+#include <sstream>
 #include <map>
 #include <system_error>
 
@@ -246,10 +248,11 @@ Result<std::vector<dashboard::LearningEntry>> HubDashboardSource::Learning() {
       e.title = select.ColumnText(2);
       e.state = select.ColumnText(3);
       e.featured = select.ColumnInt(4) != 0;
-      for (std::string tags = select.ColumnText(5); !tags.empty();) {
-        size_t comma = tags.find(',');
-        e.tags.push_back(tags.substr(0, comma));
-        tags = comma == std::string::npos ? "" : tags.substr(comma + 1);
+      // Curator tags are stored one per line (hub/curation.cpp); the author's come with the
+      // item below. Both are shown, each once.
+      std::istringstream curator(select.ColumnText(5));
+      for (std::string tag; std::getline(curator, tag);) {
+        if (!tag.empty()) e.tags.push_back(tag);
       }
       e.reason = select.ColumnText(6);
       e.author = select.ColumnText(7);
@@ -257,6 +260,9 @@ Result<std::vector<dashboard::LearningEntry>> HubDashboardSource::Learning() {
       if (auto item = LearningOf(select.ColumnBlob(9))) {
         e.area = AreaName(item->area);
         e.summary = item->text;
+        for (const std::string& tag : item->tags) {
+          if (std::find(e.tags.begin(), e.tags.end(), tag) == e.tags.end()) e.tags.push_back(tag);
+        }
       }
       e.received_ms = select.ColumnInt(10);
       entries.push_back(std::move(e));
@@ -281,7 +287,7 @@ Result<std::vector<dashboard::LearningEntry>> HubDashboardSource::Learning() {
     e.summary = item->text;
     e.tags = item->tags;
     e.organisation = item->organisation;
-    e.author = item->organisation + " (via " + relays.ColumnText(3) + ")";
+    e.author = "via " + relays.ColumnText(3);  // the page adds the organisation
     e.state = "approved";
     e.received_ms = relays.ColumnInt(2);
     entries.push_back(std::move(e));

@@ -188,6 +188,7 @@ int ShowReport(const std::filesystem::path& config_path, const std::string& meas
                      {"unit", r.unit},
                      {"improvement", r.improvement},
                      {"months", r.months},
+                     {"partial_months", r.partial_months},
                      {"suppressed_cells", r.suppressed_cells},
                      {"first_period", nullptr},
                      {"latest_period", nullptr},
@@ -227,7 +228,7 @@ int ShowReport(const std::filesystem::path& config_path, const std::string& meas
   for (const ReportRow& r : *report) {
     if (r.months == 0) {
       std::string why = r.suppressed_cells > 0
-                            ? "no unsuppressed month (" + std::to_string(r.suppressed_cells) +
+                            ? "no complete month (" + std::to_string(r.suppressed_cells) +
                                   " trust-months suppressed: counts below the threshold)"
                             : "nothing reported";
       std::printf("%-14s %-30s %-8s %9s %9s %8s %6s  %s\n", r.scope.c_str(), r.measure.c_str(),
@@ -237,6 +238,11 @@ int ShowReport(const std::filesystem::path& config_path, const std::string& meas
     const char* unit = r.unit == "per 1000" ? "‰" : "%";
     std::string spc = r.variation + " / " + r.signal;
     if (!r.rules.empty()) spc += " (" + r.rules + ")";
+    if (r.assurance != "none" && !r.assurance.empty()) spc += ", assurance " + r.assurance;
+    if (r.partial_months > 0) {
+      spc += "; " + std::to_string(r.months) + " of " +
+             std::to_string(r.months + r.partial_months) + " months complete";
+    }
     std::printf("%-14s %-30s %-8s %8.1f%s %8.1f%s %+8.1f %6lld  %s\n", r.scope.c_str(),
                 r.measure.c_str(), r.latest_period.c_str(), r.latest_rate, unit, r.baseline_rate,
                 unit, r.change, static_cast<long long>(r.trusts), spc.c_str());

@@ -19,27 +19,28 @@ analytics::Direction DirectionOf(Improvement improvement) {
   }
 }
 
-
 // One row from a series (ordered by period) of one scope and measure (possibly empty).
 ReportRow RowOf(const std::string& scope, const std::string& kind,
-                               const MeasureDefinition& measure,
-                               const std::vector<AggregateRow>& series,
-                               const std::map<std::string, double>& targets) {
-  const double scale = UnitScale(measure.unit);
-  std::vector<analytics::Observation> observations;
-  std::vector<const AggregateRow*> used;
-  for (const AggregateRow& row : series) {
-    if (row.denominator <= 0) continue;
-    observations.push_back({row.period, scale * static_cast<double>(row.numerator) /
-                                            static_cast<double>(row.denominator)});
-    used.push_back(&row);
-  }
+                const MeasureDefinition& measure, const std::vector<AggregateRow>& series,
+                const std::map<std::string, double>& targets) {
   ReportRow r;
   r.scope = scope;
   r.kind = kind;
   r.measure = measure.code;
   r.unit = measure.unit;
   r.improvement = ImprovementName(measure.improvement);
+  const double scale = UnitScale(measure.unit);
+  std::vector<analytics::Observation> observations;
+  std::vector<const AggregateRow*> used;
+  for (const AggregateRow& row : series) {
+    if (!CompleteMonth(row)) {
+      if (row.denominator > 0) ++r.partial_months;
+      continue;
+    }
+    observations.push_back({row.period, scale * static_cast<double>(row.numerator) /
+                                            static_cast<double>(row.denominator)});
+    used.push_back(&row);
+  }
   for (const AggregateRow& row : series) r.suppressed_cells += row.suppressed_cells;
   if (used.empty()) return r;
   r.months = static_cast<int64_t>(used.size());

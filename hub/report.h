@@ -10,9 +10,11 @@
 //   spc        the XmR chart of the monthly rates with the measure's improvement direction
 //              (and its [targets] entry): the variation icon, the latest point's signal and
 //              rules, and the assurance icon.
-// Months with no unsuppressed denominator are skipped; a series with none at all (every
-// trust-month suppressed, or nothing reported) is still listed, with months = 0, so a reader
-// sees that the measure exists and why it shows nothing. Reads only.
+// Only complete months count (hub/series_signal.h CompleteMonth: a denominator and no
+// suppressed trust-month), for the latest rate, the baseline and the chart alike: a partial
+// month's sum leans towards zero events (0 is published, 1-7 suppressed) and would show a
+// change that suppression made. A series with no complete month is still listed, with
+// months = 0, so a reader sees the measure exists and why it shows nothing. Reads only.
 #pragma once
 
 #include <map>
@@ -32,7 +34,8 @@ struct ReportRow {
   std::string measure;
   std::string unit;        // "percent" | "per 1000"
   std::string improvement; // "increase" | "decrease" | "neutral"
-  int64_t months = 0;      // months with data (0: nothing unsuppressed; rates are then absent)
+  int64_t months = 0;      // complete months (0: none; rates are then absent)
+  int64_t partial_months = 0;  // months with data but some trust-month suppressed: left out
   int64_t suppressed_cells = 0;  // trust-months left out because a count was suppressed,
                                  // over the whole series
   std::string first_period, latest_period;

@@ -20,7 +20,7 @@ std::map<std::string, SpcSignal> SeriesSignals(const std::vector<AggregateRow>& 
   std::vector<analytics::Observation> observations;
   std::map<std::string, SpcSignal> signals;
   for (const AggregateRow& row : series) {
-    if (row.denominator <= 0) continue;
+    if (!CompleteMonth(row)) continue;
     observations.push_back(
         {row.period, scale * static_cast<double>(row.numerator) / static_cast<double>(row.denominator)});
     // The chart as it stood at this month: cost O(n) per month, O(n^2) per series, with n

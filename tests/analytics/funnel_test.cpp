@@ -78,6 +78,9 @@ TEST_CASE("funnel: over-dispersion with winsorised z-scores", "[analytics][funne
   CHECK(f->points[0].upper95 == Approx(0.18862081).margin(1e-8));
   // The unwinsorised z is reported: (0.02 - 0.1) / 0.03.
   CHECK(f->points[0].z == Approx(-8.0 / 3.0));
+  // The adjusted z divides by the widened spread: -0.08 / 0.04521553 = -1.7693, inside
+  // +/-1.96, as its position within the drawn 95% limits says.
+  CHECK(f->points[0].z_adjusted == Approx(-0.08 / 0.04521553).epsilon(1e-6));
   // 0.02 is within the widened 95% limits (lower 0.1 - 0.0886208 = 0.0113792).
   CHECK(f->points[0].position == FunnelPosition::kWithin);
 }
@@ -91,6 +94,7 @@ TEST_CASE("funnel: no over-dispersion leaves tau2 at 0", "[analytics][funnel]") 
   CHECK(f->phi == Approx(2.0 / 27.0));
   CHECK_FALSE(f->overdispersed);
   CHECK(f->tau2 == 0);
+  CHECK(f->points[2].z_adjusted == Approx(f->points[2].z));  // no allowance: the same
   // One unit: nothing to test against.
   Result<Funnel> one = MakeFunnel(Units({5}, 100), {});
   REQUIRE(one.ok());

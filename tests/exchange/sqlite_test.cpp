@@ -331,7 +331,15 @@ TEST_CASE("BackupTo copies a live database consistently and never overwrites", "
 
   const auto out = dir.path() / "backup.db";
   REQUIRE(source->BackupTo(out).ok());
-  CHECK_FALSE(std::filesystem::exists(out.string() + ".partial"));
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    CHECK(entry.path().filename().string().find(".partial") == std::string::npos);
+  }
+  // The file is a self-contained rollback-journal database (read before anything opens it:
+  // Database::Open would switch it to WAL): header bytes 18 and 19 are 1, not WAL's 2.
+  const std::string header = test::ReadText(out).substr(0, 20);
+  CHECK(header[18] == 1);
+  CHECK(header[19] == 1);
+  CHECK_FALSE(std::filesystem::exists(out.string() + "-wal"));
   CHECK_FALSE(std::filesystem::exists(out.string() + "-wal"));
   REQUIRE(writer->Exec("COMMIT").ok());
 
@@ -342,6 +350,7 @@ TEST_CASE("BackupTo copies a live database consistently and never overwrites", "
   REQUIRE(*sum->Step());
   CHECK(sum->ColumnInt(0) == 3);  // the uncommitted row is not in the copy
   CHECK(sum->ColumnInt(1) == 6);
+
 
   Status again = source->BackupTo(out);
   CHECK(again.code() == Code::kAlreadyExists);

@@ -163,8 +163,16 @@ TEST_CASE("LLS hubs forward aggregates and approved learning to the national hub
   }, 100ms));
   CHECK(status["messages_by_kind"]["relay"] == 1);  // the national-scoped one only
   CHECK(status["messages_by_kind"]["learning-item"] == 0);  // only the approved relay
-  nlohmann::json north_status = region.Json(region.Hub("north", {"status", "--json"}));
+  // Once north's outbox to the parent is empty, everything it forwarded has arrived: still
+  // one relay at national, so the lls-scoped item (approved first) never left north.
+  nlohmann::json north_status;
+  CHECK(WaitUntil(10s, [&] {
+    north_status = region.Json(region.Hub("north", {"status", "--json"}));
+    return north_status["parent"]["queued"] == 0;
+  }, 100ms));
   CHECK(north_status["messages_by_kind"]["relay"] == 2);  // both reached north's members
+  status = region.Json(region.Hub("national", {"status", "--json"}));
+  CHECK(status["messages_by_kind"]["relay"] == 1);
 
   // A national subscriber reads the relay; the trust's original inside still verifies.
   const fs::path reader = region.path("reader.toml");
