@@ -85,8 +85,14 @@ SeriesChart ChartSeries(const Series& series, const MeasureInfo& measure,
     if (!p.gap) {
       p.value = static_cast<double>(cell.numerator) / static_cast<double>(cell.denominator) *
                 measure.scale;
-      index.push_back(out.points.size());
-      observations.push_back({cell.period, p.value});
+      // A trust's own figure is suppressed whole or not at all; an aggregate can be partial.
+      p.partial = series.kind != "trust" && cell.suppressed_cells > 0;
+      if (p.partial) {
+        p.gap = true;
+      } else {
+        index.push_back(out.points.size());
+        observations.push_back({cell.period, p.value});
+      }
     }
     p.cell = std::move(cell);
     out.points.push_back(std::move(p));

@@ -20,7 +20,12 @@ struct SeriesPoint {
   // No figure to plot this month (drawn as a break, never a zero): denominator 0 (no data), or
   // cell.suppressed (counts suppressed: shown as "suppressed", never as numbers).
   bool gap = true;
-  // numerator / denominator x scale; 0 for a gap.
+  // A partial month of an aggregate: it has figures, but some trust-month was suppressed.
+  // Its sum leans towards zero events (0 is published, 1-7 suppressed), so it is shown in the
+  // table but not charted (a gap on the chart), as hub/series_signal.h and `lls-hub report`
+  // do.
+  bool partial = false;
+  // numerator / denominator x scale; 0 for a gap that is not partial.
   double value = 0;
   std::optional<analytics::ChartPoint> chart;  // absent for a gap or when the chart failed
 };

@@ -59,7 +59,8 @@ json PointJson(const SeriesPoint& p) {
             {"suppressed_cells", p.cell.suppressed_cells},
             {"suppressed", suppressed},
             {"gap", p.gap},
-            {"value", p.gap ? json(nullptr) : json(p.value)}};
+            {"partial", p.partial},
+            {"value", p.gap && !p.partial ? json(nullptr) : json(p.value)}};
   if (p.chart) {
     const analytics::ChartPoint& c = *p.chart;
     j["centre"] = c.centre;

@@ -148,7 +148,7 @@ std::string DataTable(const SeriesChart& c, const std::string& caption, const st
     } else {
       s +=
           Td(std::to_string(p.cell.numerator), true) + Td(std::to_string(p.cell.denominator), true);
-      s += Td(p.gap ? "no data" : FormatNumber(p.value, 1), true);
+      s += Td(p.gap && !p.partial ? "no data" : FormatNumber(p.value, 1), true);
     }
     s += Td(std::to_string(p.cell.trusts), true);
     if (any_llss) s += Td(std::to_string(p.cell.llss), true);
@@ -162,7 +162,8 @@ std::string DataTable(const SeriesChart& c, const std::string& caption, const st
       }
       s += Td(Escape(signal));
     } else {
-      s += Td("—", true) + Td("—", true) + Td(p.gap ? "gap" : "—");
+      s += Td("—", true) + Td("—", true) +
+           Td(p.partial ? "partial month: not charted" : p.gap ? "gap" : "—");
     }
     if (any_received) s += Td(Escape(ReceivedText(p.cell.received, unit)));
     s += "</tr>\n";

@@ -81,13 +81,20 @@ std::string Describe(const SeriesChart& chart, const ChartStyle& style) {
   const SeriesPoint* last = chart.latest();
   d += std::to_string(n) + " months with data, " + MonthLabel(first->cell.period) + " to " +
        MonthLabel(last->cell.period);
-  const size_t gaps = chart.points.size() - n;
-  size_t suppressed = 0;
-  for (const SeriesPoint& p : chart.points) suppressed += p.cell.suppressed ? 1 : 0;
+  size_t suppressed = 0, partial = 0;
+  for (const SeriesPoint& p : chart.points) {
+    suppressed += p.cell.suppressed ? 1 : 0;
+    partial += p.partial ? 1 : 0;
+  }
+  const size_t gaps = chart.points.size() - n - partial;
   if (gaps > 0) {
     d += " (" + std::to_string(gaps) + " without data";
     if (suppressed > 0) d += ", " + std::to_string(suppressed) + " of them suppressed";
     d += ")";
+  }
+  if (partial > 0) {
+    d += "; " + std::to_string(partial) + " partial month" + (partial == 1 ? "" : "s") +
+         " not charted (a trust-month suppressed)";
   }
   d += ". ";
   if (last->chart) {

@@ -83,10 +83,12 @@ TEST_CASE("The measure page draws the XmR chart with limits, icons and focusable
   CHECK(Count(svg, "class=\"centre\"") == 1);
   CHECK(Count(svg, "class=\"band\"") == 1);
   CHECK(Count(svg, "class=\"target\"") == 1);
-  // 24 months, one a gap: 23 points, each focusable with a name and a tooltip.
-  CHECK(Count(svg, "tabindex=\"0\"") == 23);
-  CHECK(Count(svg, "aria-label=\"") == 23);
-  CHECK(Count(svg, "<g class=\"pt ") == 23);
+  // 24 months, one without data and one partial (a suppressed trust-month, so not charted):
+  // 22 points, each focusable with a name and a tooltip.
+  CHECK(Count(svg, "tabindex=\"0\"") == 22);
+  CHECK(Count(svg, "aria-label=\"") == 22);
+  CHECK(Count(svg, "<g class=\"pt ") == 22);
+  CHECK(r.body.find("partial month: not charted") != std::string::npos);
   // The fall in 2023 is a special cause, drawn as an improvement (lower is better).
   CHECK(svg.find("class=\"pt improvement\"") != std::string::npos);
   CHECK(svg.find("Jan 2023: 7.5% (75 / 1000); 3 trusts; improvement") != std::string::npos);
@@ -123,7 +125,10 @@ TEST_CASE("The measure API's centre and limits are analytics::XmrChart's") {
 
   std::vector<analytics::Observation> obs;
   for (const Cell& c : test::SatodCells()) {
-    if (c.denominator > 0) obs.push_back({c.period, 100.0 * c.numerator / c.denominator});
+    // Complete months only: a partial month (a suppressed trust-month) is not charted.
+    if (c.denominator > 0 && c.suppressed_cells == 0) {
+      obs.push_back({c.period, 100.0 * c.numerator / c.denominator});
+    }
   }
   analytics::ChartOptions options;
   options.improvement = analytics::Direction::kDecrease;
@@ -139,8 +144,13 @@ TEST_CASE("The measure API's centre and limits are analytics::XmrChart's") {
   size_t k = 0;
   for (const auto& p : points) {
     if (p["gap"].get<bool>()) {
-      CHECK(p["period"] == "2022-06");
-      CHECK(p["value"].is_null());
+      if (p["partial"].get<bool>()) {  // figures shown, not charted
+        CHECK(p["period"] == "2022-04");
+        CHECK(p["value"].get<double>() == Approx(10.8));
+      } else {
+        CHECK(p["period"] == "2022-06");
+        CHECK(p["value"].is_null());
+      }
       CHECK(p["centre"].is_null());
       continue;
     }
@@ -339,10 +349,10 @@ TEST_CASE("Suppressed counts are shown as suppressed, never as numbers") {
     CHECK(j["main"]["points"][0]["suppressed"] == false);
     CHECK(j["parts"][0]["points"][23]["numerator"].is_null());
 
-    // The chart is analytics::XmrChart over the months with data, as for any gap.
+    // The chart is analytics::XmrChart over the complete months, as for any gap.
     std::vector<analytics::Observation> obs;
     for (const Cell& c : satod.main.cells) {
-      if (c.denominator > 0 && !c.suppressed) {
+      if (c.denominator > 0 && !c.suppressed && c.suppressed_cells == 0) {
         obs.push_back({c.period, 100.0 * c.numerator / c.denominator});
       }
     }
@@ -351,8 +361,9 @@ TEST_CASE("Suppressed counts are shown as suppressed, never as numbers") {
     options.target = 6;
     auto chart = analytics::XmrChart(obs, options);
     REQUIRE(chart.ok());
-    CHECK(j["main"]["points"][11]["centre"].get<double>() == Approx(chart->points[9].centre));
-    CHECK(j["main"]["points"][11]["upper"].get<double>() == Approx(chart->points[9].upper));
+    // Point 11 is the 9th charted (months 3, 5 and 10 are not: partial, no data, suppressed).
+    CHECK(j["main"]["points"][11]["centre"].get<double>() == Approx(chart->points[8].centre));
+    CHECK(j["main"]["points"][11]["upper"].get<double>() == Approx(chart->points[8].upper));
     CHECK(j["main"]["mean_moving_range"].get<double>() == Approx(chart->mean_moving_range));
 
     // The funnel leaves North Trust out, and says so.
@@ -377,11 +388,13 @@ TEST_CASE("Suppressed counts are shown as suppressed, never as numbers") {
     const std::string jun_row = Slice(main_table, "<th scope=\"row\">Jun 2022</th>", "</tr>");
     CHECK(jun_row.find(">no data<") != std::string::npos);
     CHECK(jun_row.find("suppressed</td>") == std::string::npos);
-    // The chart: 22 points (24 months, one without data, one suppressed), the count said.
+    // The chart: 21 points (24 months, one without data, one suppressed, one partial), the
+    // counts said.
     const std::string svg = Slice(r.body, "id=\"main-chart\"", "</svg>");
-    CHECK(Count(svg, "<g class=\"pt ") == 22);
+    CHECK(Count(svg, "<g class=\"pt ") == 21);
     CHECK(svg.find("Nov 2022:") == std::string::npos);
-    CHECK(svg.find("(2 without data, 1 of them suppressed)") != std::string::npos);
+    CHECK(svg.find("(2 without data, 1 of them suppressed); 1 partial month not charted") !=
+          std::string::npos);
     // The funnel: two trusts plotted, and the one left out named in the text and the table.
     const std::string funnel = Slice(r.body, "class=\"chart funnel\"", "</svg>");
     CHECK(Count(funnel, "class=\"pt funnel-unit\"") == 2);
