@@ -11,11 +11,16 @@
 #
 # Environment (for tests and for running it beside other things):
 #   LLS_BIN_DIR=DIR           use the programs built in DIR (skips installing and building)
-#   LLS_DEMO_DIR=DIR          run folder (default demo/run); emptied at the start
+#   LLS_DEMO_DIR=DIR          run folder (default demo/run; a relative DIR is taken from the
+#                             folder you run this from); emptied at the start
 #   LLS_DEMO_DASHBOARD_PORT=N first dashboard port (default 7480: national 7480, north 7481,
 #                             south 7482); 0 lets each hub pick a free one
-# A second run works without cleaning up: it stops what a previous run left running.
+# A second run works without cleaning up: it stops what a previous run left running (only the
+# processes it recorded in RUN/pids, each checked by its start time, since PIDs are reused).
 set -euo pipefail
+# Relative paths are the caller's: resolve them before leaving the caller's folder.
+[ -n "${LLS_BIN_DIR:-}" ] && LLS_BIN_DIR=$(realpath -m -- "$LLS_BIN_DIR")
+[ -n "${LLS_DEMO_DIR:-}" ] && LLS_DEMO_DIR=$(realpath -m -- "$LLS_DEMO_DIR")
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 ONCE=0
@@ -23,6 +28,11 @@ ONCE=0
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 say() { printf '  %s\n' "$*"; }
+fail() { printf '\ndemo: %s\n' "$*" >&2; exit 1; }
+log_tail() {  # log_tail FILE: its last lines, indented, on stderr
+  printf '  last lines of %s:\n' "$1" >&2
+  tail -n 15 "$1" 2>/dev/null | sed 's/^/      /' >&2 || true
+}
 
 if [ -z "${LLS_BIN_DIR:-}" ]; then
   step "Installing missing packages (Debian 12)"
@@ -47,20 +57,56 @@ for program in "$LLS" "$HUB" "$NODE"; do
 done
 command -v jq >/dev/null || { echo "demo: jq is missing (deploy/install-deps.sh installs it)" >&2; exit 1; }
 
-RUN=${LLS_DEMO_DIR:-$ROOT/demo/run}
+# Absolute: the script works inside $RUN, and the pids file must be found from anywhere.
+RUN=$(realpath -m -- "${LLS_DEMO_DIR:-$ROOT/demo/run}")
+[ "$RUN" != / ] || fail "LLS_DEMO_DIR must not be /"
 PORT=${LLS_DEMO_DASHBOARD_PORT:-7480}
 dashboard_port() { [ "$PORT" = 0 ] && echo 0 || echo $((PORT + $1)); }
 
+# A process's identity: PID, start time since boot in clock ticks (/proc/PID/stat field 22)
+# and the boot id. A PID alone may by now belong to another program (PIDs are reused, and other
+# lls programs run on this machine); the three together name one process.
+BOOT_ID=$(cat /proc/sys/kernel/random/boot_id)
+start_time() {  # start_time PID: field 22 of /proc/PID/stat, or nothing if PID is gone
+  local stat rest fields
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  rest=${stat##*) }            # fields 3.. (field 2, the name, may hold spaces and ")")
+  read -r -a fields <<<"$rest"
+  echo "${fields[19]}"
+}
+still_ours() {  # still_ours PID START BOOT: PID is the very process recorded
+  [ "$3" = "$BOOT_ID" ] && [ -n "$2" ] && [ "$(start_time "$1")" = "$2" ]
+}
+
 # What a previous run left running (it was not stopped with Ctrl-C): stop it first.
 if [ -f "$RUN/pids" ]; then
-  while read -r pid; do
-    if grep -qs "lls-" "/proc/$pid/cmdline"; then kill "$pid" 2>/dev/null || true; fi
+  OLD=()
+  while read -r pid start boot; do
+    [[ "$pid" =~ ^[0-9]+$ ]] || continue
+    if still_ours "$pid" "$start" "${boot:-}"; then
+      kill "$pid" 2>/dev/null || true
+      OLD+=("$pid $start $boot")
+    fi
   done < "$RUN/pids"
-  sleep 1
+  if [ ${#OLD[@]} -gt 0 ]; then
+    say "stopping ${#OLD[@]} process(es) a previous run left running"
+    for _ in $(seq 100); do   # up to 10 s; the hubs exit within a second of SIGTERM
+      alive=()
+      for entry in "${OLD[@]}"; do
+        read -r pid start boot <<<"$entry"
+        still_ours "$pid" "$start" "$boot" && alive+=("$pid")
+      done
+      [ ${#alive[@]} -eq 0 ] && break
+      sleep 0.1
+    done
+    [ ${#alive[@]} -eq 0 ] ||
+      fail "a previous run's processes (PID ${alive[*]}) did not stop within 10 s of SIGTERM; stop them, then run again"
+  fi
 fi
 rm -rf "$RUN"; mkdir -p "$RUN/keys" "$RUN/logs"
 cd "$RUN"
 PIDS=()
+declare -A HUB_PID=()
 stop_all() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -72,12 +118,24 @@ trap 'echo; step "Stopping"; stop_all; exit 0' INT TERM
 start() {  # start NAME PROGRAM ARGS...: in the background, logged to logs/NAME.log
   local name=$1; shift
   "$@" 2> "logs/$name.log" &
-  PIDS+=($!)
-  echo $! >> pids
+  local pid=$!
+  PIDS+=("$pid")
+  HUB_PID[$name]=$pid
+  # The start time is set at fork and kept across exec: read now, it is the program's.
+  echo "$pid $(start_time "$pid") $BOOT_ID" >> "$RUN/pids"
 }
 wait_file() {  # wait_file FILE PID: until FILE exists (or the process died)
   for _ in $(seq 200); do [ -s "$1" ] && return 0; kill -0 "$2" 2>/dev/null || break; sleep 0.05; done
-  echo "demo: $1 did not appear; see $RUN/logs" >&2; exit 1
+  fail "$1 did not appear; see $RUN/logs"
+}
+hubs_alive() {  # hubs_alive: fail, naming the log, if a hub this run started has stopped
+  local name
+  for name in "${!HUB_PID[@]}"; do
+    if ! kill -0 "${HUB_PID[$name]}" 2>/dev/null; then
+      log_tail "$RUN/logs/$name.log"
+      fail "hub $name (PID ${HUB_PID[$name]}) has stopped; see $RUN/logs/$name.log"
+    fi
+  done
 }
 
 step "Synthetic data: two LLSs, three trusts each, 24 months of every catalogue measure"
@@ -170,14 +228,24 @@ publish_trust() {  # publish_trust LLS NAME ORG
   "$NODE" --config "$name.toml" import "$dir/projects.csv" "$dir/counts.csv" >/dev/null
   local notes=("$dir"/learning/*.md)
   [ -e "${notes[0]}" ] && "$NODE" --config "$name.toml" learning add "${notes[@]}" >/dev/null
-  if "$NODE" --config "$name.toml" publish --wait 15 > "logs/$name-publish.log" 2>&1; then
+  local log="logs/$name-publish.log"
+  if "$NODE" --config "$name.toml" publish --wait 15 > "$log" 2>&1; then
     say "$name: published"
-  else
-    # A learning note holds something that could identify a patient: nothing was sent.
+  elif grep -q "publishing refused:" "$log"; then
+    # A learning note holds something that could identify a patient: nothing was sent. (Any
+    # other failure - no answer from the hub, a refusal by the hub, a failed CURVE handshake -
+    # also exits 1, and is not this.)
     say "$name: REFUSED before anything left the trust:"
-    grep -m3 -iE "nhs|name|date|postcode|identif" "logs/$name-publish.log" | sed 's/^/      /' || true
-    "$NODE" --config "$name.toml" publish --redact --wait 15 > "logs/$name-publish-redact.log" 2>&1
+    grep -v "publishing refused:" "$log" | head -n 3 | sed 's/^/      /' || true
+    log="logs/$name-publish-redact.log"
+    if ! "$NODE" --config "$name.toml" publish --redact --wait 15 > "$log" 2>&1; then
+      log_tail "$log"
+      fail "$name: publish --redact failed; see $RUN/$log"
+    fi
     say "$name: published with --redact (identifiers replaced before sending)"
+  else
+    log_tail "$log"
+    fail "$name: publish failed (not an identifier refusal); see $RUN/$log and $RUN/logs/lls-$lls.log"
   fi
 }
 
@@ -192,18 +260,22 @@ done
 step "Facilitators curate: the first two learning items in each LLS are approved"
 for lls in north south; do
   node_config "facilitator-$lls" "LLS-${lls^^}" "lls-$lls"
-  for id in $("$LLS" curate --config "facilitator-$lls.toml" list --json | jq -r '.[0:2][].id'); do
-    title=$("$LLS" curate --config "facilitator-$lls.toml" list --json | jq -r --arg id "$id" '.[] | select(.id == $id) | .title')
+  # In a variable first: a failure inside `for id in $(...)` would not stop the script.
+  pending=$("$LLS" curate --config "facilitator-$lls.toml" list --json)
+  ids=$(jq -r '.[0:2][].id' <<<"$pending")
+  for id in $ids; do
+    title=$(jq -r --arg id "$id" '.[] | select(.id == $id) | .title' <<<"$pending")
     "$LLS" curate --config "facilitator-$lls.toml" approve "$id" >/dev/null
     say "$lls: approved \"$title\""
   done
 done
 
 step "Waiting for the LLS hubs' figures to reach the national hub"
-for _ in $(seq 120); do
+for _ in $(seq 120); do   # up to 60 s
+  hubs_alive
   queued=0
   for lls in north south; do
-    q=$("$HUB" --config "lls-$lls.toml" status --json | jq '.parent.queued')
+    q=$("$HUB" --config "lls-$lls.toml" status --json | jq -e '.parent.queued')
     queued=$((queued + q))
   done
   printf '\r  %s forwards in flight   ' "$queued"
@@ -211,6 +283,13 @@ for _ in $(seq 120); do
   sleep 0.5
 done
 printf '\n'
+hubs_alive
+if [ "$queued" != 0 ]; then
+  for lls in north south; do
+    "$HUB" --config "lls-$lls.toml" status | grep -i "parent" | sed "s/^/  lls-$lls: /" >&2 || true
+  done
+  fail "after 60 s the LLS hubs still have $queued forward(s) queued for the national hub; see $RUN/logs/lls-north.log, lls-south.log and national.log"
+fi
 "$HUB" --config national.toml report --json > report.json
 say "$(jq length report.json) series at the national hub"
 

@@ -27,8 +27,8 @@ give() {  # give FROM TO: copy FROM's public key into TO's keys folder (the out-
   cp "$ROOT/$1/keys/$1.public" "$ROOT/$2/keys/$1.public"
 }
 
-hub_config() {  # hub_config NAME [PARENT]
-  local name=$1 parent=${2:-}
+hub_config() {  # hub_config NAME DASHBOARD_PORT [PARENT]
+  local name=$1 port=$2 parent=${3:-}
   {
     printf '[hub]\nname = "%s"\nkey = "keys/%s.secret"\ndata_dir = "data"\n' "$name" "$name"
     printf '[ingest]\nendpoint = "tcp://0.0.0.0:7401"\n'
@@ -38,8 +38,12 @@ hub_config() {  # hub_config NAME [PARENT]
       printf 'subscribe_endpoint = "tcp://%s:7402"\n' "$parent"
       printf '[targets]\nSATOD = 6.0\n'
     fi
-    # 0.0.0.0 inside the container; compose publishes the port on the host's 127.0.0.1 only.
-    printf '[dashboard]\naddress = "0.0.0.0"\nport = 7480\n'
+    # 0.0.0.0 inside the container; compose publishes the port on the host's 127.0.0.1 only,
+    # under the SAME number (127.0.0.1:7481:7481): the dashboard answers only a Host header
+    # naming its own port (DNS-rebinding guard, docs/dashboard.md), so a browser's
+    # "Host: 127.0.0.1:7481" is refused by a dashboard bound to 7480 inside the container.
+    # lls-healthcheck reads this port from lls.toml.
+    printf '[dashboard]\naddress = "0.0.0.0"\nport = %s\n' "$port"
   } >"$ROOT/$name/lls.toml"
 }
 
@@ -82,9 +86,10 @@ for name in england lls-north lls-south trust-leeds trust-york trust-bristol tru
   keygen "$name"
 done
 
-hub_config england
-hub_config lls-north england
-hub_config lls-south england
+# Dashboard ports: the ones compose.yaml publishes on the host (same number both sides).
+hub_config england 7480
+hub_config lls-north 7481 england
+hub_config lls-south 7482 england
 give england lls-north
 give england lls-south
 
