@@ -70,6 +70,30 @@ TEST_CASE("demo: deploy/demo.sh --once runs a region and prints every LLS and me
   }
   CHECK(national.size() > 100);  // 24 months of most measures
   CHECK(national == summed);
+  // Nothing was lost on the way up: each LLS hub's own cells are exactly what the national hub
+  // holds for that LLS.
+  for (const char* lls : {"lls-north", "lls-south"}) {
+    INFO(lls);
+    RunResult own = Run({LLS_BUILD_DIR "/hub/lls-hub", "--config",
+                         (run / (std::string(lls) + ".toml")).string(), "aggregates", "--json"},
+                        dir.path(), 30s);
+    REQUIRE(own.exit_code == 0);
+    std::map<std::pair<std::string, std::string>, std::array<int64_t, 3>> at_lls, at_national;
+    for (const nlohmann::json& row : nlohmann::json::parse(own.out)) {
+      if (row["trusts"] == 0) continue;  // only suppressed cells: withdrawn upstream
+      at_lls[{row["measure"], row["period"]}] = {row["numerator"].get<int64_t>(),
+                                                 row["denominator"].get<int64_t>(),
+                                                 row["trusts"].get<int64_t>()};
+    }
+    for (const nlohmann::json& row : nlohmann::json::parse(cells.out)) {
+      if (row["lls"] != lls || row["trusts"] == 0) continue;
+      at_national[{row["measure"], row["period"]}] = {row["numerator"].get<int64_t>(),
+                                                      row["denominator"].get<int64_t>(),
+                                                      row["trusts"].get<int64_t>()};
+    }
+    CHECK(at_lls.size() > 100);
+    CHECK(at_lls == at_national);
+  }
   // Every national row of the report with data agrees with its month's cell.
   for (const nlohmann::json& row : report) {
     if (row["scope"] != "national" || row["months"] == 0) continue;
