@@ -473,6 +473,20 @@ Result<std::vector<Received>> LoadInbox(NodeStore& store, Kind kind) {
   return out;
 }
 
+// The kind of what a message carries at its origin: a relay's original (relays of relays
+// followed, a few levels at most), or the message's own kind.
+Kind OriginKind(const Envelope& envelope, const Body& body, int depth = 0) {
+  const auto* relay = std::get_if<Relay>(&body);
+  if (relay == nullptr || depth > 4) return envelope.kind;
+  DecodeLimits limits;
+  limits.max_frame_bytes = kMaxEntryBytes;
+  WireResult<Envelope> original = DecodeEnvelope(relay->original, limits);
+  if (!original.ok()) return envelope.kind;
+  WireResult<Body> inner = DecodeBody(original->body, limits);
+  if (!inner.ok()) return original->kind;
+  return OriginKind(*original, *inner, depth + 1);
+}
+
 json ReceivedJson(const Received& m) {
   return {{"hub_seq", m.record.hub_seq},
           {"kind", KindName(m.record.kind)},
@@ -577,8 +591,15 @@ int ShowInbox(const std::filesystem::path& config_path, const InboxArgs& args) {
   }
   auto state = node->store->Inbox();
   if (!state.ok()) return Fail(state.status());
-  auto messages = LoadInbox(*node->store, kind);
+  // Bulletins, catalogues and approved learning arrive as the hub's relays: --kind matches the
+  // message's own kind or, for a relay, the kind of its original.
+  auto messages = LoadInbox(*node->store, kind == Kind::kRelay ? kind : Kind::kUnknown);
   if (!messages.ok()) return Fail(messages.status());
+  if (kind != Kind::kUnknown && kind != Kind::kRelay) {
+    std::erase_if(*messages, [&](const Received& m) {
+      return m.record.kind != kind && OriginKind(m.envelope, m.body) != kind;
+    });
+  }
 
   if (!args.export_format.empty()) {
     size_t exported = 0;

@@ -37,7 +37,15 @@ int PublishBulletin(const BulletinArgs& args) {
   }
   if (!args.area.empty()) {
     std::optional<ClinicalArea> area = ParseArea(args.area);
-    if (!area) return Fail(Status(Code::kInvalidArgument, "unknown --area '" + args.area + "'"));
+    if (!area) {
+      std::string known;
+      for (auto a = static_cast<uint16_t>(ClinicalArea::kSmokeFreePregnancy);
+           a <= static_cast<uint16_t>(ClinicalArea::kSafetyCulture); ++a) {
+        known += (known.empty() ? "" : ", ") + std::string(AreaName(static_cast<ClinicalArea>(a)));
+      }
+      return Fail(Status(Code::kInvalidArgument,
+                         "unknown --area '" + args.area + "'; use one of " + known));
+    }
     bulletin.area = *area;
   }
   auto config = node::NodeConfig::Load(args.config);

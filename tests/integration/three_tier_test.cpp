@@ -190,6 +190,13 @@ TEST_CASE("three tiers: aggregates up, learning after curation, bulletins down, 
   }
   RunResult listed = region.Node("south-t1", {"inbox"});
   CHECK_THAT(listed.out, Catch::Contains("bulletin from national: Winter pressures"));
+  // --kind bulletin finds it although it arrived as the LLS hub's relay; summaries do not.
+  RunResult bulletins = region.Node("south-t1", {"inbox", "--kind", "bulletin", "--json"});
+  REQUIRE(bulletins.exit_code == 0);
+  const nlohmann::json only = nlohmann::json::parse(bulletins.out)["messages"];
+  REQUIRE(only.size() == 1);
+  CHECK(only[0]["kind"] == "relay");
+  CHECK(only[0]["summary"] == "bulletin from national: Winter pressures");
   // `lls subscribe` at north shows the relay's origin: the editor's bulletin, verified.
   {
     WriteText(region.path("north-reader.toml"),
