@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <sstream>
 #include <map>
+#include <set>
 #include <system_error>
 
 #include "crypto/crypto.h"
@@ -275,11 +276,15 @@ Result<std::vector<dashboard::LearningEntry>> HubDashboardSource::Learning() {
                   "FROM log l JOIN members m ON m.id = l.member_id "
                   "WHERE l.kind = ? ORDER BY l.hub_seq DESC LIMIT 500"));
   relays.Bind(1, static_cast<int64_t>(Kind::kRelay));
+  // A revised item is approved and relayed again: newest first, so keep the first seen of
+  // each (author organisation, item id).
+  std::set<std::pair<std::string, std::string>> seen;
   for (;;) {
     LLS_ASSIGN_OR_RETURN(bool row, relays.Step());
     if (!row) break;
     auto item = LearningOf(relays.ColumnBlob(1));
     if (!item) continue;  // a relayed bulletin or catalogue: not learning
+    if (!seen.insert({item->organisation, item->item_id}).second) continue;
     dashboard::LearningEntry e;
     e.id = crypto::ToHex(relays.ColumnBlob(0));
     e.title = item->title;
