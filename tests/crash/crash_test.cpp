@@ -1,0 +1,27 @@
+// Runs the hub crash harness (hub_crash.cpp) for 20 SIGKILL cycles, as CI does, and prints its
+// figures. Longer runs: `hub_crash --cycles 200` (docs/reliability.md).
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+#include "tests/support/process.h"
+
+namespace lls::test {
+namespace {
+
+TEST_CASE("the hub keeps every acknowledged message exactly once across 20 SIGKILLs",
+          "[crash]") {
+  const std::filesystem::path logs = std::filesystem::temp_directory_path() / "lls-crash-test";
+  std::filesystem::create_directories(logs);
+  RunResult r = Run({HUB_CRASH_BIN, "--cycles", "20", "--clients", "4"}, logs,
+                    std::chrono::seconds(540));
+  std::cout << r.out << std::flush;
+  INFO(r.out);
+  INFO(r.err);
+  CHECK_FALSE(r.timed_out);
+  REQUIRE(r.exit_code == 0);
+}
+
+}  // namespace
+}  // namespace lls::test
