@@ -356,6 +356,17 @@ bool InwardCode(std::string_view in) {
   return !(tail == "st" || tail == "nd" || tail == "rd" || tail == "th");
 }
 
+// NHS pseudo-postcodes (ZZ99 + a digit and two letters, e.g. ZZ99 3VZ "no fixed abode"):
+// not Royal Mail codes, so OutwardCode refuses them, but patient records carry them and
+// they say something about a person. Their inward letters include C and V.
+bool PseudoPostcode(std::string_view outward, std::string_view inward) {
+  if (outward.size() != 4 || Upper(outward[0]) != 'Z' || Upper(outward[1]) != 'Z' ||
+      outward[2] != '9' || outward[3] != '9') {
+    return false;
+  }
+  return inward.size() == 3 && IsDigit(inward[0]) && IsAlpha(inward[1]) && IsAlpha(inward[2]);
+}
+
 size_t AlnumFrom(std::string_view t, size_t i) {
   size_t j = i;
   while (j < t.size() && IsAlnum(t[j])) ++j;
@@ -378,11 +389,13 @@ void FindPostcodes(std::string_view t, Candidates& out) {
     std::string_view token = t.substr(i, n);
     size_t begin = i;
     i += n;
-    if (n >= 5 && n <= 7 && OutwardCode(token.substr(0, n - 3)) &&
-        InwardCode(token.substr(n - 3))) {
+    if (n >= 5 && n <= 7 &&
+        ((OutwardCode(token.substr(0, n - 3)) && InwardCode(token.substr(n - 3))) ||
+         PseudoPostcode(token.substr(0, n - 3), token.substr(n - 3)))) {
       Add(out, begin, begin + n, kPostcode, "postcode", PostcodeMask(token.substr(0, n - 3)));
-    } else if (OutwardCode(token) && At(t, i) == ' ' && AlnumFrom(t, i + 1) == 3 &&
-               InwardCode(t.substr(i + 1, 3))) {
+    } else if (At(t, i) == ' ' && AlnumFrom(t, i + 1) == 3 &&
+               ((OutwardCode(token) && InwardCode(t.substr(i + 1, 3))) ||
+                PseudoPostcode(token, t.substr(i + 1, 3)))) {
       Add(out, begin, i + 4, kPostcode, "postcode", PostcodeMask(token));
     }
   }

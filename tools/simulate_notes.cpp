@@ -246,11 +246,10 @@ constexpr std::string_view kTitles[] = {"Mrs", "Ms", "Miss"};
 constexpr std::string_view kMonthNames[] = {"January",   "February", "March",    "April",
                                             "May",       "June",     "July",     "August",
                                             "September", "October",  "November", "December"};
-// Outward codes of English cities; the inward code is random, so the postcode is made up.
-constexpr std::string_view kOutwardCodes[] = {"LS6",  "NE4", "M14", "S10", "B15",
-                                              "YO31", "HU5", "BD7", "L15", "NG7"};
-// Letters Royal Mail uses in an inward code (never C, I, K, M, O or V).
-constexpr std::string_view kInwardLetters = "ABDEFGHJLNPQRSTUWXYZ";
+// NHS pseudo-postcodes: ZZ99 is not a Royal Mail outward code, so these are nobody's
+// address (3VZ "no fixed abode", 3WZ "not known", 3CZ "England, not otherwise specified"),
+// yet the scrubber treats them as postcodes, as it must: records carry them.
+constexpr std::string_view kPseudoPostcodes[] = {"ZZ99 3VZ", "ZZ99 3WZ", "ZZ99 3CZ"};
 
 std::string TwoDigits(uint64_t n) {
   return std::string(1, static_cast<char>('0' + n / 10)) + static_cast<char>('0' + n % 10);
@@ -271,12 +270,7 @@ std::string SyntheticDate(Rng& rng) {
 }
 
 std::string SyntheticPostcode(Rng& rng) {
-  std::string out(kOutwardCodes[rng.Below(std::size(kOutwardCodes))]);
-  out += ' ';
-  out += static_cast<char>('1' + rng.Below(9));
-  out += kInwardLetters[rng.Below(kInwardLetters.size())];
-  out += kInwardLetters[rng.Below(kInwardLetters.size())];
-  return out;
+  return std::string(kPseudoPostcodes[rng.Below(std::size(kPseudoPostcodes))]);
 }
 
 void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {

@@ -103,6 +103,20 @@ TEST_CASE("postcodes in every outward shape, any case, with or without the space
   CHECK(findings[0].masked == "LS1 ***");
 }
 
+TEST_CASE("NHS pseudo-postcodes (ZZ99) are found, spaced or not", "[scrubber]") {
+  // ZZ99 3VZ: "no fixed abode"; ZZ99 3CZ: England, not otherwise specified. Their inward
+  // letters (V, C) are ones Royal Mail never uses.
+  for (std::string text : {"ZZ99 3VZ", "zz99 3cz", "ZZ993WZ", "address ZZ99 1AA, Leeds"}) {
+    INFO(text);
+    CHECK(Kinds(text) == Strings{"postcode"});
+  }
+  // Not pseudo-postcodes: another outward code with Royal Mail's unused letters, or ZZ98.
+  for (std::string text : {"LS1 3VZ", "ZZ98 3VZ", "ZZ99 VZ"}) {
+    INFO(text);
+    CHECK(Kinds(text).empty());
+  }
+}
+
 TEST_CASE("postcode traps", "[scrubber]") {
   for (std::string text :
        {"CO2 levels", "A1 road", "CO 4 ppm", "CO 4ppm at booking", "HbA1c 48 mmol/mol",
