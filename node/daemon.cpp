@@ -46,7 +46,9 @@ Status NodeDaemon::PumpInbox() {
     options.server_key = hub_.curve;
     options.max_message_bytes = kMaxReplyBytes;
     LLS_ASSIGN_OR_RETURN(inbox_transport_, transport::ClientTransport::Connect(identity_, options));
-    inbox_ = std::make_unique<InboxClient>(*store_, *inbox_transport_, clock_);
+    InboxOptions inbox_options;
+    inbox_options.hub_signer = hub_.sign;  // relays must come from this node's own hub
+    inbox_ = std::make_unique<InboxClient>(*store_, *inbox_transport_, clock_, inbox_options);
   }
   InboxReport report;
   // No waiting here: the hub holds the request (long-poll) and the loop comes back within a

@@ -13,7 +13,7 @@ using SteadyClock = std::chrono::steady_clock;
 }  // namespace
 
 Status ApplyBatch(NodeStore& store, const SubscribeBatch& batch, int64_t now_ms,
-                  InboxReport& report) {
+                  InboxReport& report, const std::optional<SignPublicKey>& hub_signer) {
   LLS_ASSIGN_OR_RETURN(InboxState state, store.Inbox());
   const uint64_t cursor = std::max<uint64_t>(state.next_seq, 1);
   if (std::max<uint64_t>(batch.from_seq, 1) > cursor) {
@@ -39,6 +39,13 @@ Status ApplyBatch(NodeStore& store, const SubscribeBatch& batch, int64_t now_ms,
       continue;
     }
     const Envelope& e = verified->envelope;
+    if (hub_signer && e.kind == Kind::kRelay && e.signer != *hub_signer) {
+      ++rejected;
+      report.problems.push_back("hub sequence " + std::to_string(entry.hub_seq) +
+                                ": a relay not signed by this node's hub (signer " +
+                                crypto::ToHex(e.signer).substr(0, 16) + "...); not stored");
+      continue;
+    }
     records.push_back({entry.hub_seq, e.message_id, e.kind, e.signer, entry.organisation,
                        e.created_at_ms, now_ms, entry.envelope});
   }
@@ -68,7 +75,7 @@ Status InboxClient::Pump(std::chrono::milliseconds timeout, InboxReport& report)
     return Status::Ok();
   }
   if (!batch->has_value()) return Status::Ok();
-  return ApplyBatch(store_, **batch, clock_.NowMs(), report);
+  return ApplyBatch(store_, **batch, clock_.NowMs(), report, options_.hub_signer);
 }
 
 Result<InboxReport> InboxClient::Sync(std::chrono::milliseconds wait) {
@@ -87,7 +94,7 @@ Result<InboxReport> InboxClient::Sync(std::chrono::milliseconds wait) {
                          subscriber_.Receive(std::min(left, std::chrono::milliseconds(200))));
     if (!batch) continue;
     const uint64_t before = state.next_seq;
-    LLS_RETURN_IF_ERROR(ApplyBatch(store_, *batch, clock_.NowMs(), report));
+    LLS_RETURN_IF_ERROR(ApplyBatch(store_, *batch, clock_.NowMs(), report, options_.hub_signer));
     // Caught up, or the hub is behind our cursor (nothing to fetch): done.
     if (report.caught_up() || report.next_seq == before) return report;
   }

@@ -42,8 +42,14 @@ struct InboxReport {
 // Applies one batch to the inbox (see the file comment). A batch that does not answer a
 // request from the current cursor (from_seq > cursor) is ignored. Entries below the cursor or
 // not after the previous entry are skipped as rejected (a hub never sends them).
+//
+// `hub_signer`, when given, is the signing key of the node's own hub (from hub.public): a
+// relay (approved learning, a national bulletin or catalogue passed down) is stored only when
+// that hub signed it. Anyone else's relay — another member with role hub or national at the
+// same hub, say — would be shown as "approved learning" or "bulletin from national" without
+// a facilitator or the national hub behind it, so it is refused (counted and reported).
 Status ApplyBatch(NodeStore& store, const SubscribeBatch& batch, int64_t now_ms,
-                  InboxReport& report);
+                  InboxReport& report, const std::optional<SignPublicKey>& hub_signer = {});
 
 // The shared client pieces (exchange/subscribe_client.h), under their historical names.
 using lls::kMaxEntryBytes;
@@ -53,6 +59,7 @@ using lls::VerifiedEntry;
 using lls::VerifyEntry;
 
 struct InboxOptions {
+  std::optional<SignPublicKey> hub_signer;  // see ApplyBatch: pins who may sign relays
   uint32_t wait_ms = 2000;        // long-poll asked of the hub
   uint32_t max_messages = 1000;
   std::chrono::milliseconds retry_after{5000};  // after a refused request

@@ -582,7 +582,9 @@ int ShowInbox(const std::filesystem::path& config_path, const InboxArgs& args) {
         node->identity, {node->config.hub_subscribe_endpoint, hub->curve, kMaxReplyBytes});
     if (!client.ok()) return Fail(client.status());
     SystemClock clock;
-    InboxClient inbox(*node->store, **client, clock);
+    InboxOptions inbox_options;
+    inbox_options.hub_signer = hub->sign;  // relays must come from this node's own hub
+    InboxClient inbox(*node->store, **client, clock, inbox_options);
     auto report = inbox.Sync(std::chrono::seconds(10));
     if (!report.ok()) return Fail(report.status());
     for (const std::string& p : report->problems) {

@@ -188,3 +188,30 @@ TEST_CASE("VerifyEntry returns the decoded, verified message", "[inbox][verify]"
 
 }  // namespace
 }  // namespace lls::node
+
+namespace lls::node {
+namespace {
+
+TEST_CASE("with the hub's key pinned, only the hub's own relays are stored", "[inbox][verify]") {
+  InboxFixture f;
+  crypto::Identity hub = NewIdentity("lls-north");
+  crypto::Identity other = NewIdentity("rogue-hub");  // another member with role hub, say
+  const Bytes original = EncodeEnvelope(crypto::Seal(f.author, 1, kNow, Summary("original")));
+  const Body relay = Relay{original, {}};
+  SubscribeBatch batch{{Entry(hub, 1, 1, relay), Entry(other, 2, 1, relay),
+                        Entry(f.author, 3, 2, Summary("a summary"))},
+                       3, 1, 4};  // head 3, asked from 1, next 4
+  InboxReport report;
+  REQUIRE(ApplyBatch(*f.store, batch, kNow + 5, report, hub.sign_public()).ok());
+  CHECK(report.stored == 2);    // the hub's relay and the trust's own summary
+  CHECK(report.rejected == 1);  // the relay someone else signed
+  REQUIRE(report.problems.size() == 1);
+  CHECK(report.problems[0].find("a relay not signed by this node's hub") != std::string::npos);
+  auto kept = f.store->InboxMessages(Kind::kRelay);
+  REQUIRE(kept.ok());
+  REQUIRE(kept->size() == 1);
+  CHECK((*kept)[0].signer == hub.sign_public());
+}
+
+}  // namespace
+}  // namespace lls::node
