@@ -63,6 +63,14 @@ std::string Ingest::BadPeriods(const Body& body) const {
           return "period '" + point.period.substr(0, 16) + "' of " + series.measure_code +
                  " is not YYYY-MM";
         }
+        // A numerator counts a subset of its denominator: more is a broken export, and would
+        // make rates above 100 % in every sum it joins.
+        if (!point.numerator_suppressed && !point.denominator_suppressed &&
+            point.numerator > point.denominator) {
+          return series.measure_code + " " + point.period + ": numerator " +
+                 std::to_string(point.numerator) + " is larger than its denominator " +
+                 std::to_string(point.denominator);
+        }
         ++points;
       }
     }
@@ -73,6 +81,11 @@ std::string Ingest::BadPeriods(const Body& body) const {
   } else if (const auto* aggregate = std::get_if<Aggregate>(&body)) {
     if (!IsPeriod(aggregate->period)) {
       return "aggregate period '" + aggregate->period.substr(0, 16) + "' is not YYYY-MM";
+    }
+    if (aggregate->numerator > aggregate->denominator) {
+      return "aggregate " + aggregate->measure_code + " " + aggregate->period + ": numerator " +
+             std::to_string(aggregate->numerator) + " is larger than its denominator " +
+             std::to_string(aggregate->denominator);
     }
   }
   return "";

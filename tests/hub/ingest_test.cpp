@@ -402,6 +402,22 @@ TEST_CASE("malformed: a month that is not YYYY-MM, or more points than a summary
   CHECK(f.StoredMessages() == 1);
 }
 
+TEST_CASE("malformed: a numerator larger than its denominator (unless one is suppressed)",
+          "[ingest][nack]") {
+  IngestFixture f;
+  ProjectSummary over = Summary();
+  over.measures = {{"SATOD", {{"2026-01", 101, 100, false, false}}}};
+  Nack nack = ExpectNack(f.HandleOne(f.From(f.trust_a, Sealed(f.trust_a, 1, over))),
+                         NackCode::kMalformed);
+  CHECK(nack.text.find("numerator 101 is larger than its denominator 100") != std::string::npos);
+  // Equal is fine (every woman counted); a suppressed denominator is sent as 0 and says nothing.
+  ProjectSummary fine = Summary();
+  fine.measures = {{"SATOD", {{"2026-01", 100, 100, false, false},
+                              {"2026-02", 15, 0, false, true}}}};
+  ExpectAck(f.HandleOne(f.From(f.trust_a, Sealed(f.trust_a, 2, fine))));
+  CHECK(f.StoredMessages() == 1);
+}
+
 TEST_CASE("kind-mismatch cannot be used to slip a forbidden body past the role check",
           "[ingest][nack]") {
   IngestFixture f;
