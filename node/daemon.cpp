@@ -152,13 +152,22 @@ Status NodeDaemon::ImportDropped(const std::filesystem::path& file) {
                " problem(s)); see " + failed.string() + ".error.txt");
     return Status::Ok();
   }
-  fs::rename(file, config_.drop.folder / "processed" / (stamp + file.filename().string()));
+  // Queue first, move the file last: a node killed in between finds the file still in the
+  // drop folder and imports it again (the same figures: nothing new, or one identical
+  // revision). Moving first would strand what the file brought as pending, never queued
+  // (found by tests/crash/node_crash).
   log::Info("imported " + file.filename().string());
-  if (!config_.drop.publish) return Status::Ok();
+  LLS_RETURN_IF_ERROR(QueueDropped());
+  fs::rename(file, config_.drop.folder / "processed" / (stamp + file.filename().string()));
+  return Status::Ok();
+}
 
+Status NodeDaemon::QueueDropped() {
+  if (!config_.drop.publish) return Status::Ok();
   PublicationOptions options{config_.organisation, config_.disclosure, config_.drop.redact};
   LLS_ASSIGN_OR_RETURN(std::vector<Outgoing> outgoing,
                        BuildPending(*store_, identity_, scrubber_, options));
+  if (outgoing.empty()) return Status::Ok();
   if (size_t findings = CountFindings(outgoing); findings > 0 && !config_.drop.redact) {
     log::Error("not publishing: " + std::to_string(findings) +
                " possible identifier(s) in the text; see `lls-node preview`, fix the source, "

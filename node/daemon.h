@@ -46,6 +46,9 @@ class NodeDaemon {
   Status PumpInbox();
   Status ScanDropFolder();
   Status ImportDropped(const std::filesystem::path& file);
+  // With drop.publish: queues what is pending (after a dropped file's import, before the file
+  // is moved to processed/), unless the text holds possible identifiers and redact is off.
+  Status QueueDropped();
 
   NodeConfig config_;
   crypto::Identity identity_;
