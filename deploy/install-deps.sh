@@ -16,9 +16,11 @@ PACKAGES=(
 )
 # Only the tests need these: the browser test renders the dashboard in Debian's chromium and
 # checks the screenshot's colours (PIL), and the /metrics test parses the scrape with the
-# Prometheus project's own Python parser.
+# Prometheus project's own Python parser. clang and its runtime libraries (libFuzzer, ASan,
+# UBSan) build the fuzz harnesses that tests/fuzz/run.sh runs.
 if [ "${LLS_DEPS:-all}" = "all" ]; then
   PACKAGES+=(chromium fonts-dejavu-core python3-prometheus-client python3-pil)
+  PACKAGES+=(clang libclang-rt-14-dev)
 fi
 
 missing=()

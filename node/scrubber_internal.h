@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,7 +40,10 @@ inline size_t LettersFrom(std::string_view t, size_t i) {
   return j - i;
 }
 
+// The value of the n digits at t[i]; a run of more than 9 digits (no date or count part
+// the detectors want) reads as INT_MAX rather than overflowing (found by fuzz_scrubber).
 inline int Number(std::string_view t, size_t i, size_t n) {
+  if (n > 9) return std::numeric_limits<int>::max();
   int value = 0;
   for (size_t k = i; k < i + n; ++k) value = value * 10 + (t[k] - '0');
   return value;

@@ -11,3 +11,7 @@ deploy/build.sh
 echo "== test"
 # Two jobs: the machine has two cores; every integration test uses its own ports and folders.
 ctest --test-dir build --output-on-failure -j 2 --timeout 300
+# Fuzzing (docs/fuzzing.md): builds the libFuzzer harnesses with clang, ASan and UBSan in
+# build-fuzz/ and runs each for 20 s on its seed corpus; a crash or sanitizer report fails.
+echo "== fuzz"
+tests/fuzz/run.sh --seconds 20
