@@ -25,7 +25,18 @@ constexpr time_t kReadTimeoutSeconds = 5;
 constexpr time_t kWriteTimeoutSeconds = 10;
 constexpr size_t kPayloadLimit = 8 * 1024;
 constexpr time_t kKeepAliveSeconds = 2;
-constexpr size_t kKeepAliveMaxRequests = 20;  // then the connection closes, freeing its worker
+// One request per connection. httplib never reads the body of a GET (or HEAD, OPTIONS), so on
+// a kept-alive connection such a body would be parsed as a second request: a desync that a
+// proxy in front could be fooled by (tests/hostile/dashboard_test.cpp). Pages are one request
+// each, and the worker is free again as soon as the answer is written.
+constexpr size_t kKeepAliveMaxRequests = 1;
+
+// Whether a request says it carries a body (a Content-Length other than 0, or a transfer
+// coding such as chunked).
+bool HasBody(const httplib::Request& req) {
+  if (req.has_header("Transfer-Encoding")) return true;
+  return req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0";
+}
 
 class HttpDashboardServer final : public DashboardServer {
  public:
@@ -44,27 +55,32 @@ class HttpDashboardServer final : public DashboardServer {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
+    // Every answer carries these, refusals included.
     server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      // DNS rebinding (host_check.h): a request naming another host gets nothing but a refusal.
-      const std::string host = req.get_header_value("Host");
-      const bool allowed =
-          HostAllowed(req.has_header("Host") ? std::optional<std::string_view>(host) : std::nullopt,
-                      req.remote_addr, address_, port_);
-      Reply reply = allowed ? Route(source_, req.method, req.path)
-                            : Reply{421, kTextType,
-                                    "misdirected request: this dashboard answers only Host "
-                                    "127.0.0.1, localhost, [::1] or its bind address\n"};
-      res.status = reply.status;
-      if (reply.status == 405) res.set_header("Allow", "GET, HEAD");
       res.set_header("Cache-Control", "no-store");
       res.set_header("X-Content-Type-Options", "nosniff");
       // Pages carry no scripts and load nothing from elsewhere; say so to the browser.
       res.set_header("Content-Security-Policy",
                      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
                      "frame-ancestors 'none'");
-      res.set_content(std::move(reply.body), reply.content_type.c_str());
+      // This handler runs before httplib reads a request body, so answering here would leave
+      // the body unread and the 8 KiB limit unapplied. A request with a body goes on to
+      // httplib, which reads a POST's, PUT's, PATCH's or DELETE's within the limit (413 above
+      // it) and then calls Answer through the catch-all routes below. It never reads a GET's:
+      // see kKeepAliveMaxRequests.
+      if (HasBody(req)) return httplib::Server::HandlerResponse::Unhandled;
+      Answer(req, res);
       return httplib::Server::HandlerResponse::Handled;
     });
+    const auto answer = [this](const httplib::Request& req, httplib::Response& res) {
+      Answer(req, res);
+    };
+    server_.Get(".*", answer);
+    server_.Post(".*", answer);
+    server_.Put(".*", answer);
+    server_.Patch(".*", answer);
+    server_.Delete(".*", answer);
+    server_.Options(".*", answer);
     server_.set_exception_handler(
         [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
           res.status = 500;
@@ -73,6 +89,25 @@ class HttpDashboardServer final : public DashboardServer {
   }
 
   ~HttpDashboardServer() override { Stop(); }
+
+  // The answer to any request (headers were set by the pre-routing handler).
+  void Answer(const httplib::Request& req, httplib::Response& res) {
+    // DNS rebinding (host_check.h): a request naming another host gets nothing but a refusal.
+    const std::string host = req.get_header_value("Host");
+    const bool allowed =
+        HostAllowed(req.has_header("Host") ? std::optional<std::string_view>(host) : std::nullopt,
+                    req.remote_addr, address_, port_);
+    Reply reply = allowed ? Route(source_, req.method, req.path)
+                          : Reply{421, kTextType,
+                                  "misdirected request: this dashboard answers only Host "
+                                  "127.0.0.1, localhost, [::1] or its bind address\n"};
+    if (HasBody(req) && reply.status < 400) {
+      reply = Reply{400, kTextType, "this server takes no request bodies\n"};  // a GET with one
+    }
+    res.status = reply.status;
+    if (reply.status == 405) res.set_header("Allow", "GET, HEAD");
+    res.set_content(std::move(reply.body), reply.content_type.c_str());
+  }
 
   Status Bind(int port) {
     if (port == 0) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/crypto.h"
+#include "exchange/sqlite.h"
 #include "schema/codec.h"
 
 namespace lls {
@@ -14,19 +15,60 @@ constexpr auto kPollSlice = std::chrono::milliseconds(100);
 
 Status Publisher::Pump(std::chrono::milliseconds timeout, bool ignore_backoff,
                        PublishReport& report) {
-  // Top up the window with queued entries not yet in flight, and resend those whose answer
-  // is overdue (after resend_after, or when their backoff has passed).
-  LLS_ASSIGN_OR_RETURN(std::vector<OutboxEntry> due,
-                       outbox_.Due(clock_.NowMs(), options_.window * 4, ignore_backoff));
-  auto now = SteadyClock::now();
+  // A new connection since the last turn: frames in flight on the old one may have died with
+  // it (a reset, a half-open connection found by heartbeat), so they are resent now, and what
+  // is queued is sent now whatever its backoff (which measured how long the hub was out of
+  // reach, and it is back). Otherwise a frame lost with a dead connection waited for its
+  // message's backoff to come round: up to backoff_max_seconds (tests/faults).
+  const uint64_t handshakes = transport_.handshakes();
+  const bool reconnected = handshakes != handshakes_seen_;
+  handshakes_seen_ = handshakes;
+  // Nothing is sent while there is no connection: it would only wait in ZeroMQ's queue and
+  // reach the hub at the reconnection next to the resends, as one more duplicate (a 90 s
+  // partition used to end in a burst of ~900 duplicates from two nodes), and a queue filled to
+  // its high-water mark would make Send fail.
+  if (transport_.connected()) {
+    // Top up the window with queued entries not yet in flight, and resend those whose answer
+    // is overdue (after resend_after, or when their backoff has passed).
+    LLS_ASSIGN_OR_RETURN(
+        std::vector<OutboxEntry> due,
+        outbox_.Due(clock_.NowMs(), options_.window * 4, ignore_backoff || reconnected));
+    LLS_RETURN_IF_ERROR(SendDue(due, ignore_backoff, reconnected));
+  }
+  auto frame = transport_.Receive(timeout);
+  if (!frame.ok()) {
+    (void)outbox_.RecordError(frame.status().message(), clock_.NowMs());
+    return frame.status();
+  }
+  if (!frame->has_value()) return Status::Ok();
+  // The replies already here are recorded in one transaction: one fsync, not one per Ack (a
+  // reconnection brings a window's worth at once). Lost in a crash, they are asked again: the
+  // resends are acked as duplicates.
+  LLS_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(outbox_.database()));
+  while (frame->has_value()) {
+    LLS_RETURN_IF_ERROR(HandleReply(**frame, report));
+    frame = transport_.Receive(std::chrono::milliseconds(0));
+    if (!frame.ok()) return frame.status();
+  }
+  return tx.Commit();
+}
+
+Status Publisher::SendDue(const std::vector<OutboxEntry>& due, bool ignore_backoff,
+                          bool reconnected) {
+  if (due.empty()) return Status::Ok();
+  // The sends' bookkeeping (attempts, next attempt) in one transaction, for the same reason.
+  LLS_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(outbox_.database()));
+  const auto now = SteadyClock::now();
   for (const OutboxEntry& entry : due) {
     auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
                            [&](const auto& f) { return f.first == entry.message_id; });
     bool overdue = it != in_flight_.end() &&
-                   (!ignore_backoff || now - it->second > options_.resend_after);
+                   (reconnected || !ignore_backoff || now - it->second > options_.resend_after);
     if (it != in_flight_.end() && !overdue) continue;
     if (it == in_flight_.end() && in_flight_.size() >= options_.window) continue;
-    LLS_RETURN_IF_ERROR(transport_.Send(entry.envelope));
+    Status sent = transport_.Send(entry.envelope);
+    if (sent.code() == Code::kUnavailable) break;  // ZeroMQ's queue is full: next turn
+    LLS_RETURN_IF_ERROR(sent);
     LLS_RETURN_IF_ERROR(outbox_.MarkSent(entry.message_id, clock_.NowMs()));
     if (it != in_flight_.end()) {
       it->second = now;
@@ -34,17 +76,7 @@ Status Publisher::Pump(std::chrono::milliseconds timeout, bool ignore_backoff,
       in_flight_.emplace_back(entry.message_id, now);
     }
   }
-  auto frame = transport_.Receive(timeout);
-  if (!frame.ok()) {
-    (void)outbox_.RecordError(frame.status().message(), clock_.NowMs());
-    return frame.status();
-  }
-  while (frame->has_value()) {
-    LLS_RETURN_IF_ERROR(HandleReply(**frame, report));
-    frame = transport_.Receive(std::chrono::milliseconds(0));
-    if (!frame.ok()) return frame.status();
-  }
-  return Status::Ok();
+  return tx.Commit();
 }
 
 Result<PublishReport> Publisher::PublishAll(std::chrono::milliseconds wait) {

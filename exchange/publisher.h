@@ -2,8 +2,16 @@
 //
 // Keeps up to `window` messages in flight, matches replies by message id, and resends a
 // message that got no answer within `resend_after` (PublishAll) or once its backoff has passed
-// (Pump): the hub may have restarted, and its idempotency by message id makes this safe. Acks and permanent Nacks leave the queue; a
-// transient Nack (internal) leaves the message queued for a later attempt.
+// (Pump): the hub may have restarted, and its idempotency by message id makes this safe. Acks
+// and permanent Nacks leave the queue; a transient Nack (internal) leaves the message queued for
+// a later attempt.
+//
+// Network faults: nothing is sent while the transport has no connection. When a new one comes up
+// (ClientTransport::handshakes() changed), every message in flight is resent at once and the
+// queue is sent regardless of backoff, so a link resumes as soon as it heals. A full ZeroMQ queue
+// is not an error: the rest waits for the next turn. The outbox bookkeeping of one turn's sends,
+// and of the replies read together, is written in one transaction each (a savepoint inside the
+// caller's transaction, if it has one open).
 //
 // Not thread-safe; the Outbox, transport and clock (not owned) must outlive the Publisher.
 #pragma once
@@ -51,6 +59,8 @@ class Publisher {
   Status Pump(std::chrono::milliseconds timeout, bool ignore_backoff, PublishReport& report);
 
  private:
+  // Sends (or resends) the due entries the window and their state allow.
+  Status SendDue(const std::vector<OutboxEntry>& due, bool ignore_backoff, bool reconnected);
   // Applies one reply frame to the outbox.
   Status HandleReply(const std::vector<uint8_t>& frame, PublishReport& report);
 
@@ -59,6 +69,7 @@ class Publisher {
   const Clock& clock_;
   PublisherOptions options_;
   std::vector<std::pair<MessageId, std::chrono::steady_clock::time_point>> in_flight_;
+  uint64_t handshakes_seen_ = 0;  // transport_.handshakes() at the last Pump
 };
 
 }  // namespace lls

@@ -17,6 +17,11 @@ namespace {
 constexpr int kZapEnforceDomain = 93;
 using ZapEnforceDomain = zmq::sockopt::integral_option<kZapEnforceDomain, int, true>;
 constexpr int kLingerMs = 200;
+// A connection must finish its handshake within this time or be closed. libzmq's default is
+// 30 s, so a connection that opens TCP and stalls (an attacker's, or a half-dead link) held a
+// descriptor and a half-made session three times as long. A CURVE handshake is four short
+// commands: 10 s is ample for a slow link (tests/hostile/mechanism_test.cpp).
+constexpr int kHandshakeTimeoutMs = 10000;
 }  // namespace
 
 // One CURVE ROUTER socket and the endpoint it is bound to.
@@ -58,6 +63,7 @@ Status ServerTransport::Impl::Open(Listener& listener, const std::string& endpoi
     socket.set(zmq::sockopt::zap_domain, options.zap_domain);
     socket.set(ZapEnforceDomain{}, true);
     socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(listener.limit_bytes));
+    socket.set(zmq::sockopt::handshake_ivl, kHandshakeTimeoutMs);
     socket.bind(endpoint);
     listener.bound_endpoint = socket.get(zmq::sockopt::last_endpoint);
     listener.router = std::move(socket);
@@ -69,8 +75,10 @@ Status ServerTransport::Impl::Open(Listener& listener, const std::string& endpoi
 
 Status ServerTransport::Impl::Reopen(Listener& listener) {
   if (!listener.router) return Status::Ok();
-  // Unanswered frames are dropped with the socket; their senders resend and are re-checked.
-  listener.router.set(zmq::sockopt::linger, 0);
+  // Frames not yet read are dropped with the socket; their senders resend and are re-checked.
+  // Replies already queued are still delivered (the socket lingers up to kLingerMs): the
+  // revoked member gets its `unknown-signer` Nacks, the others the Acks of the batch just
+  // committed. With linger 0 they raced the close and could be thrown away unsent.
   listener.router.close();
   // ZeroMQ closes the listener asynchronously (in its reaper thread), so the port may still be
   // taken for a moment: retry the bind, on the concrete endpoint so that a wildcard port stays

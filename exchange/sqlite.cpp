@@ -13,7 +13,89 @@
 namespace lls::db {
 namespace {
 
-Status ToStatus(sqlite3* db, int rc, const char* what) {
+// How each fault starts its message; StorageFaultOf looks for these, so they are a contract
+// (sqlite.h shows two of them).
+constexpr const char* kFaultLead[kStorageFaults] = {
+    "", "disk full at ", "file size limit reached at ", "storage is read-only at ",
+    "I/O error at "};
+
+StorageFault Classify(int rc, int system_errno) {
+  switch (system_errno) {
+    case ENOSPC:
+    case EDQUOT: return StorageFault::kDiskFull;
+    case EFBIG: return StorageFault::kFileTooLarge;
+    case EROFS:
+    case EACCES:
+    case EPERM: return StorageFault::kReadOnly;
+    default: break;
+  }
+  switch (rc & 0xff) {
+    case SQLITE_FULL: return StorageFault::kDiskFull;
+    case SQLITE_READONLY: return StorageFault::kReadOnly;
+    default: return StorageFault::kIoError;
+  }
+}
+
+// Long SQL (a migration, an INSERT with its column list) is cut: the log line names the
+// statement, it does not reprint it.
+std::string Shorten(std::string_view sql) {
+  constexpr size_t kMax = 48;
+  if (sql.size() <= kMax) return std::string(sql);
+  return std::string(sql.substr(0, kMax)) + "...";
+}
+
+// Which file operation an extended SQLITE_IOERR code names, or "".
+const char* FailedOperation(int rc) {
+  switch (rc) {
+    case SQLITE_IOERR_READ:
+    case SQLITE_IOERR_SHORT_READ: return "read";
+    case SQLITE_IOERR_WRITE: return "write";
+    case SQLITE_IOERR_FSYNC:
+    case SQLITE_IOERR_DIR_FSYNC: return "fsync";
+    case SQLITE_IOERR_TRUNCATE: return "truncate";
+    case SQLITE_IOERR_FSTAT: return "fstat";
+    case SQLITE_IOERR_SHMOPEN:
+    case SQLITE_IOERR_SHMSIZE:
+    case SQLITE_IOERR_SHMMAP: return "the -shm file";
+    default: return "";
+  }
+}
+
+// A storage fault: "<cause> at <file>: <what>: <SQLite's message> (<operation> failed:
+// <errno text>)". The errno: SQLite's own record of it (sqlite3_system_errno) is not set on
+// every path (not for a failed COMMIT), so the caller also passes the thread's errno as it was
+// right after the call, cleared before it. SQLITE_FULL may have none (a short write).
+// `path`: the file, when SQLite cannot name it (a database that failed to open).
+Status StorageStatus(sqlite3* db, int rc, std::string_view what, int call_errno,
+                     const std::string& path) {
+  int system_errno = db != nullptr ? sqlite3_system_errno(db) : 0;
+  if (system_errno == 0) system_errno = call_errno;
+  const StorageFault fault = Classify(rc, system_errno);
+  const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+  std::string message = kFaultLead[static_cast<size_t>(fault)];
+  message += file != nullptr && *file != '\0' ? std::string(file)
+             : !path.empty()                    ? path
+                                                : std::string("an unnamed database");
+  message +=
+      ": " + Shorten(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  const std::string operation = FailedOperation(rc);
+  if (system_errno != 0 || !operation.empty()) {
+    message += " (" + (operation.empty() ? "" : operation + " failed") +
+               (system_errno != 0 && !operation.empty() ? ": " : "") +
+               (system_errno != 0 ? std::strerror(system_errno) : "") + ")";
+  }
+  return Status(Code::kIoError, std::move(message));
+}
+
+// A file this module could not create or write itself, in the same words as StorageStatus.
+Status FileFault(const std::string& path, std::string_view what, int err) {
+  const StorageFault fault = Classify(SQLITE_IOERR, err);
+  return Status(Code::kIoError, kFaultLead[static_cast<size_t>(fault)] + path + ": " +
+                                    std::string(what) + ": " + std::strerror(err));
+}
+
+Status ToStatus(sqlite3* db, int rc, const char* what, int call_errno = 0,
+                const std::string& path = "") {
   std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   std::string message = std::string(what) + ": " + detail;
   switch (rc & 0xff) {
@@ -21,7 +103,7 @@ Status ToStatus(sqlite3* db, int rc, const char* what) {
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
-      return Status(Code::kIoError, message);
+      return StorageStatus(db, rc, what, call_errno, path);
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
       return Status(Code::kCorrupt, message);
@@ -36,6 +118,28 @@ Status ToStatus(sqlite3* db, int rc, const char* what) {
 }
 
 }  // namespace
+
+const char* StorageFaultName(StorageFault fault) {
+  switch (fault) {
+    case StorageFault::kNone: return "none";
+    case StorageFault::kDiskFull: return "disk-full";
+    case StorageFault::kFileTooLarge: return "file-too-large";
+    case StorageFault::kReadOnly: return "read-only";
+    case StorageFault::kIoError: return "io-error";
+  }
+  return "io-error";
+}
+
+StorageFault StorageFaultOf(const Status& status) {
+  if (status.code() != Code::kIoError) return StorageFault::kNone;
+  // Context() may have put text in front: search, not compare the start.
+  for (size_t f = 1; f + 1 < kStorageFaults; ++f) {
+    if (status.message().find(kFaultLead[f]) != std::string::npos) {
+      return static_cast<StorageFault>(f);
+    }
+  }
+  return StorageFault::kIoError;
+}
 
 // --- Statement -------------------------------------------------------------------------------
 
@@ -53,9 +157,9 @@ Statement& Statement::operator=(Statement&& other) noexcept {
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 
-Status Statement::Check(int rc, const char* what) const {
+Status Statement::Check(int rc, const char* what, int call_errno) const {
   if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return Status::Ok();
-  return ToStatus(db_, rc, what);
+  return ToStatus(db_, rc, what, call_errno);
 }
 
 // Bind errors can only come from a wrong index (a bug), which Step() then reports.
@@ -84,10 +188,11 @@ Statement& Statement::BindNull(int index) {
 }
 
 Result<bool> Statement::Step() {
+  errno = 0;  // so that a storage fault can name the system call's error (StorageStatus)
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return Check(rc, sqlite3_sql(stmt_));
+  return Check(rc, sqlite3_sql(stmt_), errno);
 }
 
 Status Statement::Run() {
@@ -134,10 +239,12 @@ Result<Database> Database::Open(const std::filesystem::path& path, const OpenOpt
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (options.create) flags |= SQLITE_OPEN_CREATE;
+  errno = 0;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  const int open_errno = errno;
   Database db(raw, path);  // owns raw even on failure
   if (rc != SQLITE_OK) {
-    return ToStatus(raw, rc, ("opening " + path.string()).c_str());
+    return ToStatus(raw, rc, ("opening " + path.string()).c_str(), open_errno, path.string());
   }
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
@@ -156,12 +263,24 @@ Status Database::BackupTo(const std::filesystem::path& out) {
   // so two backups to the same name never share a partial file.
   const std::filesystem::path partial = out.string() + ".partial-" + std::to_string(::getpid());
   std::filesystem::remove(partial, ec);
+  // Made here first, so that a refusal names its true cause: SQLite, failing to create a
+  // file, tries to open it read-only and reports that attempt's ENOENT instead (on a
+  // read-only or full filesystem).
+  if (int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600); fd >= 0) {
+    ::close(fd);
+  } else {
+    return FileFault(partial.string(), "creating the backup", errno);
+  }
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(partial.c_str(), &raw,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                            nullptr);
   Database copy(raw, partial);  // owns raw even on failure
-  if (rc != SQLITE_OK) return ToStatus(raw, rc, ("creating " + partial.string()).c_str());
+  if (rc != SQLITE_OK) {
+    Status failed = ToStatus(raw, rc, "creating the backup", 0, partial.string());
+    std::filesystem::remove(partial, ec);
+    return failed;
+  }
   sqlite3_busy_timeout(raw, 5000);
   if (Status full = copy.Exec("PRAGMA synchronous=FULL"); !full.ok()) {  // the copy's writes sync
     std::filesystem::remove(partial, ec);
@@ -174,9 +293,11 @@ Status Database::BackupTo(const std::filesystem::path& out) {
     return failed;
   }
   // -1: every page in one step, so the copy is one consistent snapshot of the source.
+  errno = 0;  // see Statement::Step
   rc = sqlite3_backup_step(backup, -1);
+  const int step_errno = errno;
   sqlite3_backup_finish(backup);
-  Status done = rc == SQLITE_DONE ? Status::Ok() : ToStatus(raw, rc, "copying pages");
+  Status done = rc == SQLITE_DONE ? Status::Ok() : ToStatus(raw, rc, "copying pages", step_errno);
   if (done.ok()) {
     auto check = copy.Prepare("PRAGMA integrity_check");
     if (!check.ok()) {
@@ -227,26 +348,31 @@ Database& Database::operator=(Database&& other) noexcept {
 
 Database::~Database() { sqlite3_close_v2(db_); }
 
-Status Database::Check(int rc, const char* what) const {
+Status Database::Check(int rc, const char* what, int call_errno) const {
   if (rc == SQLITE_OK) return Status::Ok();
-  return ToStatus(db_, rc, what);
+  return ToStatus(db_, rc, what, call_errno);
 }
 
 Status Database::Exec(std::string_view sql) {
   std::string owned(sql);
   char* error = nullptr;
+  errno = 0;  // see Statement::Step
   int rc = sqlite3_exec(db_, owned.c_str(), nullptr, nullptr, &error);
+  const int exec_errno = errno;
   sqlite3_free(error);  // the same text is available from sqlite3_errmsg
-  return Check(rc, "exec");
+  // A storage fault names the statement ("COMMIT" says more to an operator than "exec").
+  return Check(rc, rc == SQLITE_OK ? "exec" : Shorten(owned).c_str(), exec_errno);
 }
 
 Result<Statement> Database::Prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
+  errno = 0;  // see Statement::Step
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) {
+    const int prepare_errno = errno;
     sqlite3_finalize(stmt);
-    return ToStatus(db_, rc, "prepare");
+    return ToStatus(db_, rc, "prepare", prepare_errno);
   }
   return Statement(db_, stmt);
 }

@@ -3,7 +3,11 @@
 // Database owns a connection; Statement owns a prepared statement. Both are move-only RAII.
 // A Database and its Statements belong to one thread at a time (SQLite's "multi-thread" mode):
 // they are not thread-safe. Errors come back as Status values; SQLITE_FULL and SQLITE_IOERR
-// become kIoError so that callers can tell "disk full" from a bug.
+// become kIoError so that callers can tell "disk full" from a bug. The message of such a
+// storage fault names its cause, the database file and the operating system's error:
+//   "disk full at /var/lib/lls/hub/hub.db: COMMIT: database or disk is full"
+//   "file size limit reached at /x/node.db: COMMIT: disk I/O error (File too large)"
+// and StorageFaultOf() recovers the cause from it (for metrics and log lines).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +28,24 @@ struct sqlite3_stmt;
 namespace lls::db {
 
 class Database;
+
+// Why the storage refused a read or write. Decided from SQLite's result code and the errno of
+// the failed system call (sqlite3_system_errno):
+//   kDiskFull      SQLITE_FULL, or ENOSPC / EDQUOT: no space (or quota) left on the filesystem;
+//   kFileTooLarge  EFBIG: the process's file size limit (RLIMIT_FSIZE, systemd LimitFSIZE=) or
+//                  the filesystem's largest file;
+//   kReadOnly      SQLITE_READONLY, EROFS, EACCES, EPERM: the file, folder or filesystem does
+//                  not take writes (e.g. ext4 remounted read-only after errors);
+//   kIoError       any other SQLITE_IOERR or SQLITE_CANTOPEN (EIO: the device failed).
+// All four are transient from the caller's point of view: the same write may succeed once an
+// operator frees space or repairs the disk.
+enum class StorageFault { kNone = 0, kDiskFull, kFileTooLarge, kReadOnly, kIoError };
+inline constexpr size_t kStorageFaults = 5;  // including kNone
+// "disk-full", "file-too-large", "read-only", "io-error" ("none" for kNone): metric labels.
+const char* StorageFaultName(StorageFault fault);
+// The cause of a storage fault reported by this module; kIoError for any other kIoError
+// status (a caller's own file error); kNone for OK and for every other code.
+StorageFault StorageFaultOf(const Status& status);
 
 // A prepared statement. Bind parameters are 1-based, as in SQLite.
 class Statement {
@@ -56,7 +78,7 @@ class Statement {
  private:
   friend class Database;
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
-  Status Check(int rc, const char* what) const;
+  Status Check(int rc, const char* what, int call_errno = 0) const;
 
   sqlite3* db_ = nullptr;         // not owned; the Database must outlive the Statement
   sqlite3_stmt* stmt_ = nullptr;  // owned
@@ -108,7 +130,7 @@ class Database {
 
  private:
   Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
-  Status Check(int rc, const char* what) const;
+  Status Check(int rc, const char* what, int call_errno = 0) const;
 
   sqlite3* db_ = nullptr;  // owned
   std::filesystem::path path_;

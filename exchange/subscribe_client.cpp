@@ -50,12 +50,25 @@ Result<VerifiedEntry> VerifyEntry(const LogEntry& entry) {
 
 Status Subscriber::Request(uint64_t from, uint32_t max_messages, uint32_t wait_ms) {
   const auto now = SteadyClock::now();
-  if (outstanding_ && outstanding_->from == from && now < outstanding_->overdue_at) {
+  if (outstanding_ && outstanding_->from == from && now < outstanding_->overdue_at &&
+      !Stale(*outstanding_)) {
     return Status::Ok();
   }
+  return Send(from, max_messages, wait_ms);
+}
+
+bool Subscriber::Stale(const Outstanding& o) const {
+  // Sent on a connection that has since been replaced: it may have died with it (and a parked
+  // long-poll is forgotten by the hub). One sent before any connection waits in ZeroMQ's queue
+  // and goes out with the first.
+  return o.handshakes != 0 && o.handshakes != transport_.handshakes();
+}
+
+Status Subscriber::Send(uint64_t from, uint32_t max_messages, uint32_t wait_ms) {
   LLS_RETURN_IF_ERROR(
       transport_.Send(EncodeSubscribeRequest(SubscribeRequest{from, max_messages, wait_ms})));
-  outstanding_ = Outstanding{from, now + std::chrono::milliseconds(wait_ms) + grace_};
+  outstanding_ = Outstanding{from, SteadyClock::now() + std::chrono::milliseconds(wait_ms) + grace_,
+                             transport_.handshakes(), max_messages, wait_ms};
   return Status::Ok();
 }
 
@@ -68,7 +81,16 @@ Result<std::optional<SubscribeBatch>> Subscriber::Receive(std::chrono::milliseco
                                                                       SteadyClock::now());
     LLS_ASSIGN_OR_RETURN(std::optional<Bytes> frame,
                          transport_.Receive(std::max(left, std::chrono::milliseconds(0))));
-    if (!frame) return std::optional<SubscribeBatch>();
+    if (!frame) {
+      if (SteadyClock::now() >= deadline) return std::optional<SubscribeBatch>();
+      // The transport returned early: a new connection came up. A request the old one may have
+      // lost is asked again on it, and the wait goes on (rather than "no answer").
+      if (outstanding_ && Stale(*outstanding_)) {
+        LLS_RETURN_IF_ERROR(
+            Send(outstanding_->from, outstanding_->max_messages, outstanding_->wait_ms));
+      }
+      continue;
+    }
     WireResult<SubscribeReply> reply = DecodeSubscribeReply(*frame, limits);
     if (!reply.ok()) {
       outstanding_.reset();

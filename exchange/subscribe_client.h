@@ -5,7 +5,8 @@
 //                body is decoded, and the body's kind must match the envelope's;
 //   Subscriber   request/reply over a ClientTransport connected to a hub's subscribe
 //                endpoint: one request outstanding at a time, asked again when its answer is
-//                overdue, and late answers to earlier requests discarded.
+//                overdue or the connection was replaced, and late answers to earlier requests
+//                discarded.
 // Not thread-safe; the transport (not owned) must outlive the Subscriber.
 #pragma once
 
@@ -46,7 +47,8 @@ class Subscriber {
   // Sends a request unless one for the same `from` is outstanding and not yet overdue
   // (wait_ms + grace after it was sent).
   Status Request(uint64_t from, uint32_t max_messages, uint32_t wait_ms);
-  // Waits up to `timeout` for the outstanding request's answer: nullopt when none came.
+  // Waits up to `timeout` for the outstanding request's answer: nullopt when none came. When
+  // the connection is replaced meanwhile, the request is sent again on the new one.
   // kRefused (with the hub's code and text) for a SubscribeError, kUnauthenticated at once when
   // the hub refuses this key at the handshake, kCorrupt for a reply that does not decode.
   Result<std::optional<SubscribeBatch>> Receive(std::chrono::milliseconds timeout);
@@ -56,7 +58,12 @@ class Subscriber {
   struct Outstanding {
     uint64_t from = 0;
     std::chrono::steady_clock::time_point overdue_at;
+    uint64_t handshakes = 0;  // transport_.handshakes() when it was sent
+    uint32_t max_messages = 0;
+    uint32_t wait_ms = 0;
   };
+  bool Stale(const Outstanding& o) const;
+  Status Send(uint64_t from, uint32_t max_messages, uint32_t wait_ms);
   transport::ClientTransport& transport_;
   std::chrono::milliseconds grace_;
   std::optional<Outstanding> outstanding_;

@@ -103,6 +103,18 @@ struct ClientOptions {
   std::string endpoint;             // the hub's ingest (or subscribe) endpoint
   crypto::CurveKey server_key{};    // the hub's CURVE public key (from its .public file)
   size_t max_message_bytes = 1 << 20;  // replies above this + 64 KiB drop the connection
+  // ZMTP heartbeats (RFC 37; docs/protocol.md section 2): a PING every heartbeat_interval; when
+  // nothing at all arrives for heartbeat_timeout after one, the connection is dead (a half-open
+  // connection, a blackholed route: TCP alone would not notice for many minutes) and ZeroMQ
+  // closes it and connects again. heartbeat_ttl, sent in each PING, tells the hub to close the
+  // connection after that long without hearing from us. Zero turns each off.
+  std::chrono::milliseconds heartbeat_interval{500};
+  std::chrono::milliseconds heartbeat_timeout{2000};
+  std::chrono::milliseconds heartbeat_ttl{6000};
+  // A connection whose handshake has not completed by then is closed and made again (ZeroMQ's
+  // default, 30 s, would leave a handshake stranded by a network fault waiting that long:
+  // heartbeats start only after the handshake).
+  std::chrono::milliseconds handshake_timeout{3000};
 };
 
 class ClientTransport {
@@ -115,13 +127,28 @@ class ClientTransport {
   // Queues a frame for the hub; sent once the handshake completes.
   Status Send(std::span<const uint8_t> payload);
 
-  // Waits up to `timeout` for a reply frame. Returns nullopt on timeout. Returns
-  // kUnauthenticated as soon as the monitor sees the hub refuse this key (not enrolled, or
-  // revoked) or a handshake fail because the hub's key is not the one we pinned.
+  // Waits up to `timeout` for a reply frame. Returns nullopt on timeout, and early (nullopt)
+  // when a new handshake completes meanwhile, so that the caller can resend at once what the
+  // previous connection may have lost (see handshakes()). Returns kUnauthenticated as soon as
+  // the monitor sees the hub refuse this key (not enrolled, or revoked) or the handshake fail
+  // because the hub's key is not the one we pinned (see refusal_certain()).
   Result<std::optional<std::vector<uint8_t>>> Receive(std::chrono::milliseconds timeout);
 
   // True once a CURVE handshake with the hub has succeeded (and no disconnect since).
   bool connected() const;
+
+  // How many CURVE handshakes have succeeded on this transport. A change means a new
+  // connection: frames sent on the previous one and not answered may have been lost with it
+  // (ZeroMQ drops what it had passed to a dead connection), so resend them.
+  uint64_t handshakes() const;
+
+  // After kUnauthenticated: true when the refusal is certain (the hub's ZAP handler said no,
+  // or the handshake broke protocol); false when every handshake of a transport that never
+  // connected broke off without a word (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL). A hub pinned to
+  // another key does that — and so does a network that resets connections mid-handshake, which
+  // is worth retrying soon. Such failures after a first successful handshake are not a refusal
+  // at all: the key was right, the network is at fault, and ZeroMQ simply connects again.
+  bool refusal_certain() const;
 
   // Waits up to `timeout` for the handshake: OK once connected, kUnauthenticated when the hub
   // refused this key, kUnavailable when nothing answered in time. Used to tell an operator

@@ -6,7 +6,10 @@ namespace lls::transport {
 
 namespace {
 constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
-constexpr size_t kZapRequestFrames = 7;  // version, id, domain, address, identity, mechanism, key
+// version, request id, domain, address, identity, mechanism: every request has these; then the
+// mechanism's credentials (none for NULL, two for PLAIN, the client key for CURVE).
+constexpr size_t kZapHeaderFrames = 6;
+constexpr size_t kZapCurveFrames = kZapHeaderFrames + 1;
 }  // namespace
 
 Result<std::unique_ptr<ZapHandler>> ZapHandler::Bind(zmq::context_t& context, std::string domain,
@@ -48,7 +51,7 @@ void ZapHandler::HandlePending() {
 
 void ZapHandler::HandleOne(std::vector<zmq::message_t>& request) {
   static const zmq::message_t kNoId;
-  if (request.size() < kZapRequestFrames) {
+  if (request.size() < kZapHeaderFrames) {
     ++refused_;
     Reply(request.size() > 1 ? request[1] : kNoId, "500", "malformed ZAP request", "");
     return;
@@ -60,7 +63,7 @@ void ZapHandler::HandleOne(std::vector<zmq::message_t>& request) {
     return;
   }
   if (request[2].to_string_view() != domain_ || request[5].to_string_view() != "CURVE" ||
-      request.size() != kZapRequestFrames || request[6].size() != 32) {
+      request.size() != kZapCurveFrames || request[6].size() != 32) {
     ++refused_;
     Reply(request_id, "400", "only CURVE clients of this domain are accepted", "");
     return;

@@ -158,7 +158,9 @@ std::vector<Appended> ParentSubscription::Pump() {
   }
   auto batch = subscriber_->Receive(std::chrono::milliseconds(0));
   if (!batch.ok()) {
-    const bool refused = batch.status().code() == Code::kUnauthenticated;
+    // Handshakes that only broke off (refusal_certain() false) may be the network's doing.
+    const bool refused =
+        batch.status().code() == Code::kUnauthenticated && transport_->refusal_certain();
     log::Error("parent subscribe " + options_.endpoint + ": " + batch.status().message() +
                (refused ? " (is this hub enrolled there with --role hub?)" : ""));
     Reset(refused ? kRetryRefused : kRetryAfterError);

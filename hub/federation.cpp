@@ -20,6 +20,9 @@ Result<std::unique_ptr<Forwarder>> Forwarder::Open(HubStore& store,
                                                    std::map<std::string, double> targets) {
   LLS_RETURN_IF_ERROR(store.RegisterSchema("outbox", {Outbox::kSchemaV1}));
   // The SPC reading last forwarded per cell, so an unchanged later month is not re-sent.
+  // v2: and the figures (NULL for a cell last forwarded by an older build), so a cell a batch
+  // touched but left as it was (a revision undone by a later one in the same batch, two
+  // trusts' changes that cancel out) is not re-sent either.
   LLS_RETURN_IF_ERROR(store.RegisterSchema("forwarder", {R"sql(
 CREATE TABLE forwarded_readings (
   scope TEXT NOT NULL,
@@ -28,6 +31,9 @@ CREATE TABLE forwarded_readings (
   reading TEXT NOT NULL,
   PRIMARY KEY (scope, measure, period)
 );
+)sql",
+                                                         R"sql(
+ALTER TABLE forwarded_readings ADD COLUMN figure TEXT;
 )sql"}));
   aggregates.TrackChangedCells(true);
   std::unique_ptr<Forwarder> forwarder(new Forwarder(store, identity, clock, aggregates));
@@ -45,6 +51,13 @@ std::string ReadingText(const std::optional<SpcSignal>& s) {
                 s->lower, s->upper, unsigned{s->rules}, unsigned{s->signal},
                 unsigned{s->variation}, unsigned{s->assurance}, unsigned{s->points});
   return text;
+}
+
+// A cell's figures as comparable text; "none" for a cell with nothing left (forwarded as zeros).
+std::string FigureText(const AggregateRow* cell) {
+  if (cell == nullptr) return "none";
+  return std::to_string(cell->trusts) + "|" + std::to_string(cell->numerator) + "|" +
+         std::to_string(cell->denominator) + "|" + std::to_string(cell->suppressed_cells);
 }
 
 // True when `relay` carries (as its original) a learning item scoped `national`.
@@ -100,31 +113,35 @@ Status Forwarder::ForwardSeries(db::Database& db, const std::string& scope,
   }
   LLS_ASSIGN_OR_RETURN(
       db::Statement last,
-      db.Prepare("SELECT reading FROM forwarded_readings WHERE scope = ? AND measure = ? AND "
-                 "period = ?"));
+      db.Prepare("SELECT reading, figure FROM forwarded_readings WHERE scope = ? AND "
+                 "measure = ? AND period = ?"));
   LLS_ASSIGN_OR_RETURN(
       db::Statement remember,
-      db.Prepare("INSERT INTO forwarded_readings (scope, measure, period, reading) "
-                 "VALUES (?, ?, ?, ?) ON CONFLICT (scope, measure, period) "
-                 "DO UPDATE SET reading = excluded.reading"));
+      db.Prepare("INSERT INTO forwarded_readings (scope, measure, period, reading, figure) "
+                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (scope, measure, period) "
+                 "DO UPDATE SET reading = excluded.reading, figure = excluded.figure"));
   for (const std::string& period : send) {
     auto row = by_period.find(period);
+    const AggregateRow* cell = row == by_period.end() ? nullptr : row->second;
     auto signal = signals.find(period);
     std::optional<SpcSignal> reading;
     if (signal != signals.end()) reading = signal->second;
     const std::string text = ReadingText(reading);
-    if (!periods.contains(period)) {
-      // Its figures did not change: re-send only if its reading moved.
-      last.Reset();
-      last.Bind(1, scope).Bind(2, measure).Bind(3, period);
-      LLS_ASSIGN_OR_RETURN(bool known, last.Step());
-      if (known && last.ColumnText(0) == text) continue;
+    const std::string figure = FigureText(cell);
+    // Skip what the parent will have anyway: the last forward of this cell, queued in the
+    // outbox (which delivers it) and remembered here in the same transaction, carried the
+    // same reading, and the same figures (a month of `periods` a batch touched but left as
+    // it was; any other month's figures did not change).
+    last.Reset();
+    last.Bind(1, scope).Bind(2, measure).Bind(3, period);
+    LLS_ASSIGN_OR_RETURN(bool known, last.Step());
+    if (known && last.ColumnText(0) == text &&
+        (!periods.contains(period) || (!last.ColumnIsNull(1) && last.ColumnText(1) == figure))) {
+      continue;
     }
-    LLS_RETURN_IF_ERROR(ForwardCell({scope, measure, period},
-                                    row == by_period.end() ? nullptr : row->second, reading, db,
-                                    now_ms));
+    LLS_RETURN_IF_ERROR(ForwardCell({scope, measure, period}, cell, reading, db, now_ms));
     remember.Reset();
-    remember.Bind(1, scope).Bind(2, measure).Bind(3, period).Bind(4, text);
+    remember.Bind(1, scope).Bind(2, measure).Bind(3, period).Bind(4, text).Bind(5, figure);
     LLS_RETURN_IF_ERROR(remember.Run());
   }
   return Status::Ok();
@@ -201,12 +218,15 @@ void ParentLink::Pump() {
   }
   for (const std::string& r : report.rejections) log::Warn("parent hub: " + r);
   if (pumped.code() == Code::kUnauthenticated) {
+    // Handshakes that only broke off may be the network's doing: try again sooner.
+    const auto wait = transport_->refusal_certain() ? kRetryRefused : kRetryAfterError;
     log::Error("parent hub " + options_.endpoint + ": " + pumped.message() +
                " (is this hub enrolled there with --role hub?); retrying in " +
-               std::to_string(kRetryRefused.count()) + " s");
+               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(wait).count()) +
+               " s");
     publisher_.reset();
     transport_.reset();
-    reconnect_at_ = SteadyClock::now() + kRetryRefused;
+    reconnect_at_ = SteadyClock::now() + wait;
     return;
   }
   if (!pumped.ok()) {

@@ -117,9 +117,43 @@ Result<std::unique_ptr<dashboard::DashboardServer>> StartDashboard(
   return web;
 }
 
+// Why an enrolment clashed, naming the member that already holds the name or a key. A revoked
+// member's name and keys are never enrolled again, and there is deliberately no way to force
+// it: a revoked key is presumed compromised, and taking it back would undo the revocation for
+// whoever holds a copy (docs/security.md 5.1). A returning member enrols a new key pair.
+Status ExplainClash(HubStore& store, const crypto::PublicIdentity& keys, const Status& clash) {
+  auto members = store.Members();
+  if (!members.ok()) return clash;
+  for (const Member& m : *members) {
+    std::string what = m.keys.curve == keys.curve ? "CURVE key"
+                       : m.keys.sign == keys.sign ? "signing key"
+                       : m.name == keys.name      ? "name"
+                                                  : "";
+    if (what.empty()) continue;
+    if (m.active()) {
+      return Status(Code::kAlreadyExists, "refused: the " + what + " of '" + keys.name +
+                                              "' belongs to member '" + m.name +
+                                              "', enrolled and active");
+    }
+    return Status(Code::kAlreadyExists,
+                  "refused: the " + what + " of '" + keys.name + "' belongs to member '" + m.name +
+                      "', revoked at " + FormatTimeMs(*m.revoked_at_ms) +
+                      "; a revoked name or key is never enrolled again. Make a new key pair "
+                      "under a new name (lls keygen --name NEW-NAME) and enrol that");
+  }
+  return clash;
+}
+
 }  // namespace
 
 int RunHub(const std::filesystem::path& config_path) {
+  // Handlers first: a SIGTERM while hub.db is being opened or migrated ends in an ordinary
+  // stop once the server loop starts, not death by signal.
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
   auto config = HubConfig::Load(config_path);
   if (!config.ok()) return Fail(config.status());
   auto identity = crypto::LoadSecretKeyFile(config->key_path);
@@ -127,12 +161,6 @@ int RunHub(const std::filesystem::path& config_path) {
   auto store = OpenStore(*config);
   if (!store.ok()) return Fail(store.status());
   SystemClock clock;
-
-  struct sigaction action {};
-  action.sa_handler = OnSignal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
 
   HubMetrics metrics;
   auto server = HubServer::Start(*config, std::move(identity).value(), std::move(store).value(),
@@ -367,6 +395,9 @@ int EnrolMember(const std::filesystem::path& config_path, const EnrolArgs& args,
   request.lls = args.lls.empty() ? config->name : args.lls;
   request.actor = args.actor.empty() ? LoginName() : args.actor;
   auto member = store->Enrol(request, SystemClock().NowMs());
+  if (member.status().code() == Code::kAlreadyExists) {
+    return Fail(ExplainClash(*store, request.keys, member.status()));
+  }
   if (!member.ok()) return Fail(member.status());
   if (json) {
     std::cout << MemberJson(*member).dump() << "\n";

@@ -105,6 +105,15 @@ std::string HubMetrics::Render() const {
     AppendSample(out, "lls_hub_nacks_total", {{"code", NackCodeName(static_cast<NackCode>(code))}},
                  static_cast<double>(ingest_.nacks[code]));
   }
+  AppendMetricHeader(out, "lls_hub_storage_failures_total",
+                     "Reads and batch commits of hub.db that failed with a storage fault "
+                     "(the batch's messages were Nacked internal), by cause.",
+                     "counter");
+  for (size_t fault = 1; fault < db::kStorageFaults; ++fault) {
+    AppendSample(out, "lls_hub_storage_failures_total",
+                 {{"cause", db::StorageFaultName(static_cast<db::StorageFault>(fault))}},
+                 static_cast<double>(ingest_.storage_failures[fault]));
+  }
   AppendMetricHeader(out, "lls_hub_ack_latency_seconds",
                      "From reading a frame to sending its Ack or Nack (after the batch's COMMIT).",
                      "histogram");

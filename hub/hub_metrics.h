@@ -6,6 +6,7 @@
 // Rendered in the Prometheus text exposition format 0.0.4:
 //   lls_hub_messages_total{kind, outcome}        stored | duplicate | refused, per body kind
 //   lls_hub_nacks_total{code}                    refusals by Nack code name
+//   lls_hub_storage_failures_total{cause}        hub.db reads/commits failed: disk-full ...
 //   lls_hub_ack_latency_seconds                  histogram: frame read -> reply sent
 //   lls_hub_subscribe_requests_total, lls_hub_subscribe_entries_total
 //   (the scrape adds gauges read from hub.db: see hub/dashboard_source.h)

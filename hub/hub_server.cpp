@@ -1,6 +1,8 @@
 #include "hub/hub_server.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 
 #include "exchange/log.h"
@@ -21,9 +23,15 @@ int64_t MonotonicMs() {
 }
 
 Status WriteEndpointFile(const std::filesystem::path& path, const std::string& endpoint) {
+  errno = 0;
   std::ofstream file(path, std::ios::trunc);
   file << endpoint << "\n";
-  if (!file.flush()) return Status(Code::kIoError, "cannot write " + path.string());
+  file.flush();
+  // ofstream keeps no error text; errno still holds the failed call's (ENOSPC on a full disk).
+  if (!file) {
+    return Status(Code::kIoError, "cannot write " + path.string() +
+                                      (errno != 0 ? std::string(": ") + std::strerror(errno) : ""));
+  }
   return Status::Ok();
 }
 }  // namespace
@@ -161,8 +169,15 @@ Status HubServer::Run(const std::atomic<bool>& stop) {
     }
     presence_->SetSubscribers(static_cast<int64_t>(subscriptions_.parked()));
     PublishMetrics();
+    // Presence is retried every turn until it is written: on a full disk that is ten
+    // failures a second (and a turn with nothing due succeeds without writing), so it is
+    // said at most every five minutes; ingest's storage lines say when writes work again.
     if (Status flushed = presence_->Flush(clock_.NowMs()); !flushed.ok()) {
-      log::Warn("recording presence: " + flushed.message());
+      const auto now = std::chrono::steady_clock::now();
+      if (!presence_warned_at_ || now - *presence_warned_at_ >= std::chrono::minutes(5)) {
+        presence_warned_at_ = now;
+        log::Warn("recording presence: " + flushed.message());
+      }
     }
     if (drop_pending_ || std::chrono::steady_clock::now() >= next_check) {
       next_check = std::chrono::steady_clock::now() + kRegistryCheckEvery;

@@ -11,7 +11,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
+#include <optional>
 
 #include "crypto/crypto.h"
 #include "exchange/clock.h"
@@ -77,6 +79,8 @@ class HubServer final : private transport::ZapAuthority {
   HubMetrics* metrics_ = nullptr;  // not owned; may be null
   int64_t data_version_ = 0;
   bool drop_pending_ = false;
+  // When a failure to record presence was last logged (at most one line per five minutes).
+  std::optional<std::chrono::steady_clock::time_point> presence_warned_at_;
 };
 
 }  // namespace lls::hub

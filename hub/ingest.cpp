@@ -115,6 +115,74 @@ Nack Ingest::Refuse(const transport::InboundFrame& frame, const MessageId& id, N
   return Nack{id, code, std::move(text)};
 }
 
+Nack Ingest::Defer(const MessageId& id, const Status& cause) {
+  ++counters_.nacks[static_cast<size_t>(NackCode::kInternal)];
+  Count(IngestOutcome::kRefused);
+  // The member learns the kind of fault, not the hub's paths.
+  const db::StorageFault fault = db::StorageFaultOf(cause);
+  return Nack{id, NackCode::kInternal,
+              std::string("the hub could not store the message now (") +
+                  (fault == db::StorageFault::kNone ? "internal error"
+                                                    : db::StorageFaultName(fault)) +
+                  "); it was not acknowledged: resend it later"};
+}
+
+namespace {
+// While a storage fault lasts, one reminder a minute: enough for whoever reads the journal to
+// see it is still going on, never a line per frame (a busy hub gets hundreds a second).
+constexpr int64_t kTroubleRemindEveryMs = 60 * 1000;
+// A nearly full disk lets some batches through and not others (one that fits into space the
+// WAL already holds): the episode ends with the first commit after this long without a
+// failure, so that a flapping disk is one episode, not two lines per flap.
+constexpr int64_t kTroubleSettleMs = 5 * 1000;
+
+std::string Seconds(int64_t ms) { return std::to_string((ms + 500) / 1000) + " s"; }
+}  // namespace
+
+void Ingest::StoreFailed(const Status& cause, size_t messages) {
+  const db::StorageFault fault = db::StorageFaultOf(cause);
+  const std::string count = std::to_string(messages) + " message(s)";
+  if (fault == db::StorageFault::kNone) {
+    // Not the disk: an applier's error or a broken invariant, worth a line each time.
+    log::Error("could not store " + count + ": " + cause.message() +
+               "; Nacked internal, not acknowledged (their senders resend)");
+    return;
+  }
+  ++counters_.storage_failures[static_cast<size_t>(fault)];
+  const int64_t now = clock_.NowMs();
+  if (!trouble_) {
+    trouble_ = Trouble{now, now, now, 1, messages};
+    log::Error("storage fault (" + std::string(db::StorageFaultName(fault)) + "): " +
+               cause.message() + "; " + count +
+               " Nacked internal, not acknowledged (their senders keep and resend them); the "
+               "hub keeps serving; free space or repair the disk (docs/operations.md, "
+               "\"Disk full and I/O errors\")");
+    return;
+  }
+  ++trouble_->failures;
+  trouble_->messages += messages;
+  trouble_->last_failure_ms = now;
+  if (now - trouble_->logged_ms >= kTroubleRemindEveryMs) {
+    trouble_->logged_ms = now;
+    log::Error("storage fault (" + std::string(db::StorageFaultName(fault)) +
+               ") still there after " + Seconds(now - trouble_->since_ms) + ": " +
+               std::to_string(trouble_->failures) + " failure(s), " +
+               std::to_string(trouble_->messages) + " message(s) Nacked internal so far; last: " +
+               cause.message());
+  }
+}
+
+void Ingest::StoreWorked() {
+  if (!trouble_ || clock_.NowMs() - trouble_->last_failure_ms < kTroubleSettleMs) return;
+  log::Info("storage works again: a batch was committed " +
+            Seconds(clock_.NowMs() - trouble_->since_ms) + " after the first failure, " +
+            Seconds(clock_.NowMs() - trouble_->last_failure_ms) + " after the last; " +
+            std::to_string(trouble_->failures) + " failure(s), " +
+            std::to_string(trouble_->messages) +
+            " message(s) were Nacked internal meanwhile (their senders resend them)");
+  trouble_.reset();
+}
+
 std::variant<Ingest::Accepted, Nack, Ack> Ingest::Validate(const transport::InboundFrame& frame) {
   const MessageId none{};
   if (frame.payload.size() > options_.limits.max_frame_bytes) {
@@ -165,7 +233,8 @@ std::variant<Ingest::Accepted, Nack, Ack> Ingest::Validate(const transport::Inbo
   accepted.canonical = EncodeEnvelope(e);
   auto stored = store_.FindMessage(e.message_id);
   if (!stored.ok()) {
-    return Refuse(frame, e.message_id, NackCode::kInternal, stored.status().message());
+    StoreFailed(stored.status(), 1);
+    return Defer(e.message_id, stored.status());
   }
   if (stored->has_value()) {
     if ((*stored)->envelope == accepted.canonical) {
@@ -207,7 +276,8 @@ std::variant<Ingest::Accepted, Nack, Ack> Ingest::Validate(const transport::Inbo
   if (const auto* curation = std::get_if<lls::Curation>(&*body); curation && curation_) {
     auto refusal = curation_->Check(*accepted.member, *curation);
     if (!refusal.ok()) {
-      return Refuse(frame, e.message_id, NackCode::kInternal, refusal.status().message());
+      StoreFailed(refusal.status(), 1);
+      return Defer(e.message_id, refusal.status());
     }
     if (refusal->has_value()) {
       return Refuse(frame, e.message_id, (*refusal)->code, std::move((*refusal)->text));
@@ -264,8 +334,8 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
       } else {
         auto stored = store_.FindMessage(target);
         if (!stored.ok()) {
-          replies[i].reply =
-              Refuse(frame, e.message_id, NackCode::kInternal, stored.status().message());
+          StoreFailed(stored.status(), 1);
+          replies[i].reply = Defer(e.message_id, stored.status());
           continue;
         }
         owned = stored->has_value() && (*stored)->signer == e.signer;
@@ -280,7 +350,8 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
     // Replay by per-signer sequence.
     auto used = store_.SequenceUsed(e.signer, e.sequence);
     if (!used.ok()) {
-      replies[i].reply = Refuse(frame, e.message_id, NackCode::kInternal, used.status().message());
+      StoreFailed(used.status(), 1);
+      replies[i].reply = Defer(e.message_id, used.status());
       continue;
     }
     if (*used || batch_seqs.contains({e.signer, e.sequence})) {
@@ -304,6 +375,13 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
                        &pending[p].body, pending[p].member});
   }
   auto seqs = store_.AppendBatch(records, appliers_);
+  if (!pending.empty()) {
+    if (seqs.ok()) {
+      StoreWorked();
+    } else {
+      StoreFailed(seqs.status(), pending.size() + batch_dups.size());
+    }
+  }
   for (size_t p = 0; p < pending.size(); ++p) {
     size_t i = pending_reply[p];
     const MessageId& id = pending[p].envelope.message_id;
@@ -314,9 +392,7 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
       appended_.push_back({(*seqs)[p], pending[p].envelope.kind});
       replies[i].reply = Ack{id, (*seqs)[p], false};
     } else {
-      replies[i].reply = Refuse(frames[i], id, NackCode::kInternal,
-                                "could not store the message now (" + seqs.status().message() +
-                                    "); it was not acknowledged, resend later");
+      replies[i].reply = Defer(id, seqs.status());
     }
   }
   if (seqs.ok()) {  // messages the appliers authored (relays on approval) wake readers too
@@ -330,7 +406,7 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
       Count(IngestOutcome::kDuplicate);
       replies[i].reply = Ack{id, (*seqs)[p], true};
     } else {
-      replies[i].reply = Refuse(frames[i], id, NackCode::kInternal, "could not store the message now");
+      replies[i].reply = Defer(id, seqs.status());
     }
   }
   return replies;

@@ -18,6 +18,12 @@
 // Acks are produced only after the batch's COMMIT; if the commit fails, the batch is Nacked
 // `internal` (transient: nodes keep the messages and resend).
 //
+// Storage faults (hub.db on a full disk, an I/O error: exchange/sqlite.h StorageFault) are
+// logged once per episode, not once per frame: one error line when the first batch fails,
+// naming the cause and the file, a reminder every minute while it lasts, and one line when a
+// batch commits again 5 s or more after the last failure (a disk that lets some batches
+// through is still one episode). They are counted by cause (IngestCounters::storage_failures).
+//
 // Not thread-safe: runs on the hub thread. Store, directory and clock must outlive it.
 #pragma once
 
@@ -31,6 +37,7 @@
 
 #include "exchange/catalogue.h"
 #include "exchange/clock.h"
+#include "exchange/sqlite.h"
 #include "exchange/transport.h"
 #include "hub/hub_store.h"
 #include "hub/member_directory.h"
@@ -57,6 +64,9 @@ struct IngestCounters {
   std::array<uint64_t, kMaxNackCode + 1> nacks{};  // by NackCode
   // [kind][outcome]; kind 0 ("unknown"): the frame did not decode far enough to tell.
   std::array<std::array<uint64_t, kIngestOutcomes>, kMaxKind + 1> by_kind{};
+  // Reads or batch commits of hub.db that failed with a storage fault, by db::StorageFault
+  // (index 0 unused). A failed batch counts once, whatever its size.
+  std::array<uint64_t, db::kStorageFaults> storage_failures{};
 };
 
 struct OutboundReply {
@@ -108,6 +118,13 @@ class Ingest {
   void Count(IngestOutcome outcome);
   Nack Refuse(const transport::InboundFrame& frame, const MessageId& id, NackCode code,
               std::string text);
+  // `internal` for a message the hub could not read or store now because of `cause`: counted
+  // like Refuse, but logged by StoreFailed (per episode), not per frame.
+  Nack Defer(const MessageId& id, const Status& cause);
+  // A read or commit that failed, holding back `messages` messages: logged and counted (see
+  // the header comment); a failure that is not a storage fault is logged each time.
+  void StoreFailed(const Status& cause, size_t messages);
+  void StoreWorked();  // a batch committed: ends the episode, if any, with one line
 
   HubStore& store_;
   const MemberDirectory& members_;
@@ -119,6 +136,16 @@ class Ingest {
   std::vector<Appended> appended_;
   std::vector<StateApplier*> appliers_;
   LearningCuration* curation_ = nullptr;
+  // The storage fault episode under way (StoreFailed): since when, when last logged, the
+  // last failure, and what it held back.
+  struct Trouble {
+    int64_t since_ms = 0;
+    int64_t logged_ms = 0;
+    int64_t last_failure_ms = 0;
+    uint64_t failures = 0;
+    uint64_t messages = 0;
+  };
+  std::optional<Trouble> trouble_;
 };
 
 }  // namespace lls::hub

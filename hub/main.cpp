@@ -1,12 +1,19 @@
 // lls-hub: parses the command line and dispatches to hub_cli.h. Nothing else lives here.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
+
 #include "crypto/crypto.h"
 #include "exchange/log.h"
 #include "hub/hub_cli.h"
 
 int main(int argc, char** argv) {
   lls::log::SetProgram("lls-hub");
+  // A write past the file size limit (ulimit -f, systemd LimitFSIZE=) raises SIGXFSZ, whose
+  // default action kills the process: it would die mid-write instead of seeing EFBIG and
+  // refusing what it could not store (found by tests/disk). Ignored, the write fails with
+  // EFBIG and SQLite reports it like any other storage fault.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"lls-hub: the LLS Exchange hub (an LLS hub, or the national hub)"};
   app.require_subcommand(1);
   std::string config;

@@ -3,9 +3,11 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -31,8 +33,17 @@ namespace {
 
 using nlohmann::json;
 
+// A storage fault (node.db on a full disk, an I/O error) gets the same advice whatever the
+// command: every write is one transaction, so what was queued before is still there.
+std::string StorageAdvice(const Status& status) {
+  if (db::StorageFaultOf(status) == db::StorageFault::kNone) return "";
+  return " (nothing already in node.db is lost, queued messages included: free space or "
+         "repair the disk, then run the command again)";
+}
+
 int Fail(const Status& status) {
-  std::fprintf(stderr, "lls-node: %s\n", status.message().c_str());
+  std::fprintf(stderr, "lls-node: %s%s\n", status.message().c_str(),
+               StorageAdvice(status).c_str());
   return status.code() == Code::kInvalidArgument ? 2 : 1;
 }
 
@@ -170,7 +181,10 @@ int ImportFiles(const std::filesystem::path& config_path,
     } else {
       Status stored =
           node->store->StoreImport(*parsed, file.string(), SystemClock().NowMs(), &problems);
-      if (!stored.ok() && problems.empty()) return Fail(stored);
+      // One transaction per file: a failed one stored nothing; files before it are imported.
+      if (!stored.ok() && problems.empty()) {
+        return Fail(stored.Context("importing " + file.string() + ": nothing from it was stored"));
+      }
     }
     for (const ImportProblem& p : problems) {
       std::fprintf(stderr, "lls-node: %s\n", p.ToString().c_str());
@@ -654,23 +668,65 @@ int ShowInbox(const std::filesystem::path& config_path, const InboxArgs& args) {
 namespace {
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
+
+// Runs the daemon until it stops. It stops on a database error rather than lose track of the
+// outbox; a storage fault (disk full, I/O error) passes once the operator frees space, so
+// then it waits 5 s and goes on: the outbox keeps every message (one whose Ack could not be
+// recorded is sent again and acked as a duplicate). Said once, then once a minute while it
+// lasts. Anything else ends the process, as before.
+Status RunThroughStorageFaults(NodeDaemon& daemon) {
+  using Steady = std::chrono::steady_clock;
+  constexpr auto kRetry = std::chrono::seconds(5);
+  constexpr auto kRemindEvery = std::chrono::minutes(1);
+  Status ran = daemon.Run(g_stop);
+  int retries = 0;
+  Steady::time_point since, logged;
+  while (!ran.ok() && db::StorageFaultOf(ran) != db::StorageFault::kNone) {
+    const auto now = Steady::now();
+    if (retries == 0) {
+      since = logged = now;
+      log::Error(ran.message() + "; retrying every " + std::to_string(kRetry.count()) + " s" +
+                 StorageAdvice(ran));
+    } else if (now - logged >= kRemindEvery) {
+      logged = now;
+      log::Error("still failing after " +
+                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - since)
+                                    .count()) +
+                 " s (" + std::to_string(retries) + " retries): " + ran.message());
+    }
+    ++retries;
+    while (!g_stop.load() && Steady::now() < now + kRetry) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (g_stop.load()) {  // asked to stop while waiting: an ordinary stop
+      log::Info("stopping; unsent messages stay in the outbox");
+      return Status::Ok();
+    }
+    const auto resumed = Steady::now();
+    ran = daemon.Run(g_stop);
+    if (Steady::now() - resumed >= kRemindEvery) retries = 0;  // it worked for a while
+  }
+  return ran;
+}
 }  // namespace
 
 int Run(const std::filesystem::path& config_path) {
-  auto node = OpenNode(config_path);
-  if (!node.ok()) return Fail(node.status());
-  auto hub = crypto::LoadPublicKeyFile(node->config.hub_public_key);
-  if (!hub.ok()) return Fail(hub.status());
+  // Handlers first: a SIGTERM while node.db is being opened (a service manager stopping a
+  // node that is still starting) then ends in an ordinary stop, not death by signal.
   struct sigaction action {};
   action.sa_handler = OnSignal;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  auto node = OpenNode(config_path);
+  if (!node.ok()) return Fail(node.status());
+  auto hub = crypto::LoadPublicKeyFile(node->config.hub_public_key);
+  if (!hub.ok()) return Fail(hub.status());
   SystemClock clock;
   NodeDaemon daemon(std::move(node->config), std::move(node->identity), std::move(hub).value(),
                     std::move(node->store), std::move(node->scrubber), clock);
   if (Status notified = NotifySystemd("READY=1"); !notified.ok()) log::Warn(notified.message());
-  Status ran = daemon.Run(g_stop);
+  Status ran = RunThroughStorageFaults(daemon);
   (void)NotifySystemd("STOPPING=1");
   if (!ran.ok()) return Fail(ran);
   return 0;

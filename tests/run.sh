@@ -15,3 +15,9 @@ ctest --test-dir build --output-on-failure -j 2 --timeout 300
 # build-fuzz/ and runs each for 20 s on its seed corpus; a crash or sanitizer report fails.
 echo "== fuzz"
 tests/fuzz/run.sh --seconds 20
+# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer (issue 7 item 7):
+# every test binary and every program the integration tests start is the sanitized build in
+# build-asan/. Reports go to files (printed at the end), so a report from a child process whose
+# exit a test does not look at still fails the run. See docs/reliability.md "Sanitizers".
+echo "== sanitizers (ASan + UBSan)"
+tests/sanitize.sh

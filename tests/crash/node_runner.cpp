@@ -233,6 +233,14 @@ bool NodeRunner::RecoverByRun(bool publish_pending) {
               : "") +
          "; its stderr: " + Tail(p.Stderr()));
   }
+  // The database can look drained before this `run` has even reached main (nothing new to
+  // do): a SIGTERM then would kill it before its handler exists. Wait for its start-up line,
+  // logged after the handler is installed, so the stop tested is the ordinary one.
+  for (const auto asked = std::chrono::steady_clock::now();
+       p.running() && p.Stderr().find("publishing to") == std::string::npos &&
+       std::chrono::steady_clock::now() - asked < 5s;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   p.Signal(SIGTERM);
   std::optional<int> code = p.Wait(5s);
   if (!code || *code != 0) {

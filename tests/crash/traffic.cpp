@@ -47,9 +47,10 @@ void Ledger::Violation(std::string text) {
   violations_.push_back(std::move(text));
 }
 
-void Ledger::OfferLearningItem(const MessageId& id) {
+void Ledger::OfferLearningItem(const MessageId& id, bool national) {
   std::lock_guard lock(mu_);
   learning_.push_back(id);
+  if (national) national_items_.insert(id);
 }
 
 std::optional<MessageId> Ledger::TakeLearningItem() {
@@ -73,6 +74,11 @@ std::map<MessageId, AckedMessage> Ledger::acked() const {
 std::vector<std::pair<MessageId, MessageId>> Ledger::approvals() const {
   std::lock_guard lock(mu_);
   return approvals_;
+}
+
+std::set<MessageId> Ledger::national_items() const {
+  std::lock_guard lock(mu_);
+  return national_items_;
 }
 
 std::vector<std::string> Ledger::violations() const {
@@ -174,7 +180,12 @@ std::optional<Outgoing> Client::Next() {
     item.kind = LearningKind::kChangeIdea;
     item.area = ClinicalArea::kSmokeFreePregnancy;
     item.text = "Written by the crash harness.";
-    return Seal(item, std::nullopt);
+    // Every other item is scoped `national`: with a parent hub, those are forwarded once
+    // approved and the others must never leave the LLS (tests/crash/forwarding.h, F3).
+    item.scope = learning_made_ % 2 == 0 ? Scope::kNational : Scope::kLls;
+    Outgoing out = Seal(item, std::nullopt);
+    out.national = item.scope == Scope::kNational;
+    return out;
   }
   const int project = std::uniform_int_distribution<int>(1, kProjectsPerTrust)(rng_);
   return Seal(MakeSummary("P" + std::to_string(project)), std::nullopt);
@@ -183,7 +194,7 @@ std::optional<Outgoing> Client::Next() {
 void Client::OnAcked(const Outgoing& m) {
   switch (m.kind) {
     case Kind::kProjectSummary: retractable_.push_back(m.id); break;
-    case Kind::kLearningItem: ledger_.OfferLearningItem(m.id); break;
+    case Kind::kLearningItem: ledger_.OfferLearningItem(m.id, m.national); break;
     case Kind::kCuration: ledger_.RecordApproval(m.id, *m.target); break;
     default: break;
   }

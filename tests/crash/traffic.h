@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,14 +52,16 @@ class Ledger {
   void RecordAck(const MessageId& id, Kind kind, uint64_t hub_seq, bool duplicate);
   void Violation(std::string text);
 
-  // A learning item the hub acknowledged, for the facilitator to approve (FIFO).
-  void OfferLearningItem(const MessageId& id);
+  // A learning item the hub acknowledged, for the facilitator to approve (FIFO); `national`:
+  // its author scoped it `national` (an LLS hub with a parent forwards it once approved).
+  void OfferLearningItem(const MessageId& id, bool national);
   std::optional<MessageId> TakeLearningItem();
   // An approving Curation the hub acknowledged, with the item it approves.
   void RecordApproval(const MessageId& curation, const MessageId& item);
 
   std::map<MessageId, AckedMessage> acked() const;
   std::vector<std::pair<MessageId, MessageId>> approvals() const;
+  std::set<MessageId> national_items() const;  // acknowledged items scoped `national`
   std::vector<std::string> violations() const;
   TrafficCounts counts() const;
   void AddCounts(const TrafficCounts& counts);
@@ -68,6 +71,7 @@ class Ledger {
   std::map<MessageId, AckedMessage> acked_;
   std::deque<MessageId> learning_;
   std::vector<std::pair<MessageId, MessageId>> approvals_;
+  std::set<MessageId> national_items_;
   std::vector<std::string> violations_;
   TrafficCounts counts_;
 };
@@ -78,6 +82,7 @@ struct Outgoing {
   Kind kind = Kind::kUnknown;
   Bytes frame;                          // the encoded envelope: the same bytes at every send
   std::optional<MessageId> target;      // a retraction's or curation's target
+  bool national = false;                // a learning item scoped `national`
   bool ever_sent = false;
   // Set by the harness when the hub was found, after a kill, to hold this message already:
   // its next Ack must be a duplicate with this hub sequence.

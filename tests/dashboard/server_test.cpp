@@ -131,7 +131,7 @@ TEST_CASE("A port in use is kUnavailable with a clear message") {
   CHECK(!out_of_range.ok());
 }
 
-TEST_CASE("The destructor stops a running server; concurrent clients are served") {
+TEST_CASE("The destructor stops a running server, concurrent clients are served") {
   FakeSource source;
   int port = 0;
   {

@@ -170,7 +170,7 @@ TEST_CASE("the sender's order decides: a late resend of an older summary changes
   CHECK(f.Rows().size() == 2);
 }
 
-TEST_CASE("a retraction of the current summary removes it; of a replaced one, nothing",
+TEST_CASE("a retraction of the current summary removes it, of a replaced one, nothing",
           "[aggregates]") {
   Fixture f;
   MessageId first = f.Send(f.trust_a, Project("pa", {{"SATOD", {Point("2026-01", 25, 210)}}}));

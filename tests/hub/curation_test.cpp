@@ -135,7 +135,7 @@ lls::Relay VerifiedRelay(HubStore& store, uint64_t seq, const crypto::Identity& 
   return relay;
 }
 
-TEST_CASE("a learning item waits pending; approval relays it, signed by the hub",
+TEST_CASE("a learning item waits pending, approval relays it, signed by the hub",
           "[curation]") {
   CurationFixture f;
   Envelope item;
@@ -181,7 +181,7 @@ TEST_CASE("a learning item waits pending; approval relays it, signed by the hub"
   CHECK(f.store.CountByKind(Kind::kRelay).value() == 1);
 }
 
-TEST_CASE("reject needs a reason; reject, feature and tag change the state", "[curation]") {
+TEST_CASE("reject needs a reason, reject, feature and tag change the state", "[curation]") {
   CurationFixture f;
   Envelope item;
   f.MustSend(f.trust_a, Learning(), &item);

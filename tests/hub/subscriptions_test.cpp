@@ -95,7 +95,7 @@ Curation SomeCuration() {
   return c;
 }
 
-TEST_CASE("members read summaries from everyone; learning and curation only facilitators",
+TEST_CASE("members read summaries from everyone, learning and curation only facilitators",
           "[subscribe]") {
   SubFixture f;
   f.Publish(f.trust_a, Summary());            // 1
@@ -219,7 +219,7 @@ TEST_CASE("a parked request of a member revoked meanwhile is dropped unanswered"
   CHECK(f.subs->counters().dropped == 1);
 }
 
-TEST_CASE("parked requests are capped per member; a repeat from one peer replaces its old one",
+TEST_CASE("parked requests are capped per member, a repeat from one peer replaces its old one",
           "[subscribe]") {
   SubscribeOptions options;
   options.max_parked_per_member = 2;

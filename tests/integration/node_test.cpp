@@ -71,7 +71,7 @@ nlohmann::json NodeStatus(Region& region, const std::string& t) {
   return nlohmann::json::parse(r.out);
 }
 
-TEST_CASE("an identifier in a note refuses publishing; --redact publishes without it",
+TEST_CASE("an identifier in a note refuses publishing, --redact publishes without it",
           "[integration][node]") {
   Region region;
   region.Enrol("trust-a", "RXA");

@@ -57,7 +57,7 @@ TEST_CASE("quoted fields hold commas, doubled quotes and line breaks", "[csv]") 
   CHECK(LinesOf(doc) == std::vector<size_t>{1, 2, 3, 5, 6});
 }
 
-TEST_CASE("CRLF, LF and a lone CR all end a line; a break inside quotes reads as \\n", "[csv]") {
+TEST_CASE("CRLF, LF and a lone CR all end a line, a break inside quotes reads as a newline", "[csv]") {
   const CsvDocument doc = ParseCsv("a,b\r\n1,\"x\r\ny\"\r\n2,z\r3,w\n");
   REQUIRE(doc.ok());
   CHECK(FieldsOf(doc) == std::vector<Fields>{{"a", "b"}, {"1", "x\ny"}, {"2", "z"}, {"3", "w"}});
@@ -77,7 +77,7 @@ TEST_CASE("blank lines are skipped but still counted", "[csv]") {
   CHECK(LinesOf(doc) == std::vector<size_t>{2, 5});
 }
 
-TEST_CASE("spaces around a quoted field are ignored; inside an unquoted one they are kept",
+TEST_CASE("spaces around a quoted field are ignored, inside an unquoted one they are kept",
           "[csv]") {
   const CsvDocument doc = ParseCsv("a , \"b, c\" ,d\n");
   REQUIRE(doc.ok());
@@ -92,7 +92,7 @@ TEST_CASE("an unterminated quote is reported where it opened and ends reading", 
             "3:3: quoted field opened here is not closed before the end of the file"});
 }
 
-TEST_CASE("a stray quote is reported at its column; the row is left out, reading goes on",
+TEST_CASE("a stray quote is reported at its column, the row is left out, reading goes on",
           "[csv]") {
   const CsvDocument doc = ParseCsv("a,b\nx,5\" wide\ny,z\n");
   CHECK(FieldsOf(doc) == std::vector<Fields>{{"a", "b"}, {"y", "z"}});
@@ -213,7 +213,7 @@ TEST_CASE("a table refuses duplicate or empty column names and ragged rows", "[c
   CHECK(table.rows[0].line == 3);
 }
 
-TEST_CASE("an empty file has no header; a broken header is not replaced by the next row", "[csv]") {
+TEST_CASE("an empty file has no header, a broken header is not replaced by the next row", "[csv]") {
   CHECK(ErrorsOf(ReadCsvTable("").errors) ==
         std::vector<std::string>{"no header row: the file is empty"});
   CHECK(ErrorsOf(ReadCsvTable("\n\n,,\n").errors) ==

@@ -330,7 +330,7 @@ TEST_CASE("JSON: projects, measures and learning, with the lines they start on",
                                             18});
 }
 
-TEST_CASE("JSON: the legacy single-project form; its measures belong to its project", "[import]") {
+TEST_CASE("JSON: the legacy single-project form, its measures belong to its project", "[import]") {
   const ImportBatch batch = Batch(File("legacy.json"));
   REQUIRE(batch.projects.size() == 1);
   CHECK(batch.projects[0].local_id == "SF-01");
@@ -339,7 +339,7 @@ TEST_CASE("JSON: the legacy single-project form; its measures belong to its proj
                                                  {"SF-01", "SATOD", "2026-02", 19, 198, 10}});
 }
 
-TEST_CASE("JSON: any subset of the lists; null for an optional value", "[import]") {
+TEST_CASE("JSON: any subset of the lists, null for an optional value", "[import]") {
   const ImportBatch batch = Batch(Json(
       R"({"measures": [{"project": "P", "code": "SATOD", "period": "2026-01",
                         "numerator": 0, "denominator": 0}],

@@ -57,7 +57,7 @@ struct InboxFixture {
   }
 };
 
-TEST_CASE("verified entries are stored with the cursor; the hub's view of the state is kept",
+TEST_CASE("verified entries are stored with the cursor, the hub's view of the state is kept",
           "[inbox]") {
   InboxFixture f;
   CHECK(f.State().next_seq == 1);

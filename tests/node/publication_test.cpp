@@ -96,7 +96,7 @@ TEST_CASE("what is built is what leaves: controlled counts, pseudonyms, no raw i
   CHECK(out[0].findings.empty());
 }
 
-TEST_CASE("identifiers are reported per field; queueing refuses them unless redacted",
+TEST_CASE("identifiers are reported per field, queueing refuses them unless redacted",
           "[publication]") {
   Fixture f;
   ImportBatch batch;
