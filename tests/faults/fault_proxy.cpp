@@ -214,6 +214,10 @@ void FaultProxy::Impl::ApplyMode(const FaultMode& m) {
     close(listener);
     listener = -1;
     ++counters.refusals;
+  } else if (m.admit != Admit::kRefuse) {
+    // Heal: listen again before SetMode returns, so a connect() right after it is not refused
+    // (seen under ASan, where the proxy thread's next turn came after the test's connect).
+    Listen();
   }
 }
 
