@@ -93,8 +93,11 @@ Result<PublishReport> Publisher::PublishAll(std::chrono::milliseconds wait) {
   LLS_ASSIGN_OR_RETURN(OutboxStats stats, outbox_.Stats());
   report.remaining = stats.queued;
   if (report.remaining > 0) {
+    // Keep the hub's own reason when it gave one: "not acknowledged" alone would hide it.
     (void)outbox_.RecordError(
-        std::to_string(report.remaining) + " message(s) not acknowledged before the wait ended",
+        std::to_string(report.remaining) + " message(s) not acknowledged before the wait ended" +
+            (report.last_deferral.empty() ? "" : "; the hub deferred them (" +
+                                                     report.last_deferral + ")"),
         clock_.NowMs());
   }
   return report;
@@ -112,8 +115,9 @@ Status Publisher::HandleReply(const std::vector<uint8_t>& frame, PublishReport& 
                          [&](const auto& f) { return f.first == id; });
   if (const Nack* nack = std::get_if<Nack>(&*reply); nack && NackIsTransient(nack->code)) {
     if (it != in_flight_.end()) it->second = SteadyClock::now();  // resent when overdue
-    return outbox_.RecordError("hub deferred a message (" + std::string(NackCodeName(nack->code)) +
-                                   ": " + nack->text + ")",
+    ++report.deferred;
+    report.last_deferral = std::string(NackCodeName(nack->code)) + ": " + nack->text;
+    return outbox_.RecordError("hub deferred a message (" + report.last_deferral + ")",
                                clock_.NowMs());
   }
   // An answer to a message sent before this Publisher existed (or answered twice) still

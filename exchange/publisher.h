@@ -34,6 +34,10 @@ struct PublishReport {
   int64_t rejected = 0;
   int64_t remaining = 0;   // still queued when the call returned
   std::vector<std::string> rejections;  // "message <hex id> refused: <nack code>: <text>"
+  // Transient Nacks (the hub could not store a message now, e.g. its disk is full): the
+  // message stays queued and is resent. The last one's "<nack code>: <text>", "" if none.
+  int64_t deferred = 0;
+  std::string last_deferral;
 };
 
 struct PublisherOptions {

@@ -145,6 +145,8 @@ int SendOutbox(Node& node, int wait_seconds, bool json_out) {
                       {"duplicates", report->duplicates},
                       {"rejected", report->rejected},
                       {"remaining", report->remaining},
+                      {"deferred", report->deferred},
+                      {"last_deferral", report->last_deferral},
                       {"rejections", report->rejections}}
                      .dump()
               << "\n";
@@ -155,11 +157,20 @@ int SendOutbox(Node& node, int wait_seconds, bool json_out) {
   }
   for (const std::string& r : report->rejections) std::fprintf(stderr, "lls-node: %s\n", r.c_str());
   if (report->remaining > 0) {
-    std::fprintf(stderr,
-                 "lls-node: %lld message(s) not acknowledged within %d s: no answer from the hub "
-                 "at %s (they stay queued)\n",
-                 static_cast<long long>(report->remaining), wait_seconds,
-                 node.config.hub_endpoint.c_str());
+    if (report->deferred > 0) {
+      // The hub answered, but could not store them now (e.g. its disk is full).
+      std::fprintf(stderr,
+                   "lls-node: %lld message(s) not acknowledged within %d s: the hub at %s "
+                   "deferred them (%s); they stay queued and are resent\n",
+                   static_cast<long long>(report->remaining), wait_seconds,
+                   node.config.hub_endpoint.c_str(), report->last_deferral.c_str());
+    } else {
+      std::fprintf(stderr,
+                   "lls-node: %lld message(s) not acknowledged within %d s: no answer from the "
+                   "hub at %s (they stay queued)\n",
+                   static_cast<long long>(report->remaining), wait_seconds,
+                   node.config.hub_endpoint.c_str());
+    }
     return 1;
   }
   return report->rejected > 0 ? 1 : 0;

@@ -182,6 +182,11 @@ void NodeFaultRun::HubFull() {
                                               std::to_string(published.exit_code) + ": " +
                                               published.out + published.err);
   report_.Note("publish_to_full_hub", published.err);
+  // The hub answered (Nack internal); saying "no answer" would send the operator to the
+  // network instead of the hub's disk.
+  report_.Check(published.err.find("deferred them (internal:") != std::string::npos &&
+                    published.err.find("no answer") == std::string::npos,
+                when + ": publish did not pass on the hub's reason: " + published.err);
   auto state = Observe(when);
   if (state) {
     report_.Check(state->queued() > 0, when + ": nothing stayed queued");
