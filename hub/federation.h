@@ -21,8 +21,10 @@
 //
 // ParentLink drives a Publisher over a ClientTransport to the parent's ingest endpoint, from
 // the hub thread, a non-blocking step at a time (Pump). The parent refusing this hub's key
-// finishes the transport; the link then waits kRetryRefused before connecting again, like a
-// node (node/daemon.cpp).
+// finishes the transport; the link then waits before connecting again, like a node
+// (node/daemon.cpp): a minute after a certain refusal (ZAP 400), a few seconds after handshakes
+// that broke off, which a network cutting connections looks like too
+// (ClientTransport::refusal_certain).
 //
 // Neither class is thread-safe: both run on the hub thread. Store, identity, clock and
 // aggregates must outlive them.

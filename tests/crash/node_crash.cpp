@@ -103,8 +103,9 @@ struct Region {
 
 Region Setup(int nodes) {
   Region r;
-  char templ[] = "/tmp/lls-ncrash-XXXXXX";
-  if (mkdtemp(templ) == nullptr) SetupFailed("mkdtemp");
+  // Under $TMPDIR when set: a long run can keep its folder away from other tools' clean-ups.
+  std::string templ = (fs::temp_directory_path() / "lls-ncrash-XXXXXX").string();
+  if (mkdtemp(templ.data()) == nullptr) SetupFailed("mkdtemp in " + templ);
   r.dir = templ;
   r.logs = r.dir / "logs";
   r.hub_config = r.dir / "hub.toml";
