@@ -13,6 +13,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libcpp-httplib-dev              # the hub's dashboard (HTTP server)
   jq                              # deploy/demo.sh reads the simulator's manifest and reports
+  mosquitto libmosquitto-dev openssl  # `lls bench` measures Mosquitto 2 beside the hub (TLS)
 )
 # Only the tests need these: the browser test renders the dashboard in Debian's chromium and
 # checks the screenshot's colours (PIL), and the /metrics test parses the scrape with the

@@ -1,6 +1,7 @@
 // ClientTransport: a node's CURVE DEALER socket, with a monitor that turns handshake failures
 // into values.
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 
 #include <zmq.hpp>
@@ -18,10 +19,39 @@ constexpr int kBrokenHandshakesToRefuse = 3;
 std::atomic<uint64_t> monitor_counter{0};
 
 int Ms(std::chrono::milliseconds d) { return static_cast<int>(d.count()); }
+
+// A socket the context or the process could not give: too many sockets or descriptors.
+Status CannotConnect(const std::string& endpoint, int error, const char* what) {
+  const Code code = error == EMFILE ? Code::kUnavailable : Code::kInvalidArgument;
+  return Status(code, "cannot connect to " + endpoint + ": " + what);
+}
 }  // namespace
 
-struct ClientTransport::Impl {
+struct ClientContext::Impl {
   zmq::context_t context;
+  explicit Impl(const ClientContextOptions& options)
+      : context(options.io_threads, options.max_sockets) {}
+};
+
+ClientContext::ClientContext(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ClientContext::~ClientContext() = default;
+
+Result<std::unique_ptr<ClientContext>> ClientContext::Create(const ClientContextOptions& options) {
+  if (options.io_threads < 1 || options.max_sockets < 1) {
+    return Status(Code::kInvalidArgument, "a client context needs an I/O thread and a socket");
+  }
+  try {
+    return std::unique_ptr<ClientContext>(new ClientContext(std::make_unique<Impl>(options)));
+  } catch (const zmq::error_t& e) {
+    return Status(Code::kInternal, std::string("cannot make a ZeroMQ context: ") + e.what());
+  }
+}
+
+struct ClientTransport::Impl {
+  // The transport's own context, or null when it shares one; declared before the sockets so
+  // that it goes after them.
+  std::unique_ptr<zmq::context_t> own_context;
+  zmq::context_t* context = nullptr;
   zmq::socket_t dealer;
   zmq::socket_t monitor;
   std::string endpoint;
@@ -45,9 +75,29 @@ ClientTransport::~ClientTransport() = default;
 Result<std::unique_ptr<ClientTransport>> ClientTransport::Connect(const crypto::Identity& me,
                                                                   const ClientOptions& options) {
   auto impl = std::make_unique<Impl>();
+  try {
+    impl->own_context = std::make_unique<zmq::context_t>();
+  } catch (const zmq::error_t& e) {
+    return CannotConnect(options.endpoint, e.num(), e.what());
+  }
+  impl->context = impl->own_context.get();
+  return Open(me, options, std::move(impl));
+}
+
+Result<std::unique_ptr<ClientTransport>> ClientTransport::Connect(const crypto::Identity& me,
+                                                                  const ClientOptions& options,
+                                                                  ClientContext& context) {
+  auto impl = std::make_unique<Impl>();
+  impl->context = &context.impl().context;
+  return Open(me, options, std::move(impl));
+}
+
+Result<std::unique_ptr<ClientTransport>> ClientTransport::Open(const crypto::Identity& me,
+                                                               const ClientOptions& options,
+                                                               std::unique_ptr<Impl> impl) {
   impl->endpoint = options.endpoint;
   try {
-    impl->dealer = zmq::socket_t(impl->context, zmq::socket_type::dealer);
+    impl->dealer = zmq::socket_t(*impl->context, zmq::socket_type::dealer);
     impl->dealer.set(zmq::sockopt::linger, kLingerMs);
     const crypto::CurveKey& pub = me.curve_public();
     std::span<const uint8_t, 32> secret = me.curve_secret();
@@ -71,14 +121,16 @@ Result<std::unique_ptr<ClientTransport>> ClientTransport::Connect(const crypto::
                  ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
                  ZMQ_EVENT_DISCONNECTED;
     if (zmq_socket_monitor(impl->dealer.handle(), monitor_endpoint.c_str(), events) != 0) {
+      if (zmq_errno() == EMFILE) {
+        return CannotConnect(options.endpoint, EMFILE, "no socket left to monitor it");
+      }
       return Status(Code::kInternal, "cannot monitor the hub connection");
     }
-    impl->monitor = zmq::socket_t(impl->context, zmq::socket_type::pair);
+    impl->monitor = zmq::socket_t(*impl->context, zmq::socket_type::pair);
     impl->monitor.connect(monitor_endpoint);
     impl->dealer.connect(options.endpoint);
   } catch (const zmq::error_t& e) {
-    return Status(Code::kInvalidArgument,
-                  "cannot connect to " + options.endpoint + ": " + e.what());
+    return CannotConnect(options.endpoint, e.num(), e.what());
   }
   return std::unique_ptr<ClientTransport>(new ClientTransport(std::move(impl)));
 }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <unordered_map>
 #include <utility>
 
 namespace lls::db {
@@ -141,21 +142,79 @@ StorageFault StorageFaultOf(const Status& status) {
   return StorageFault::kIoError;
 }
 
+// --- StatementCache --------------------------------------------------------------------------
+
+// Compiled statements not in use, by SQL text. Bounded: the hub's code prepares a few dozen
+// distinct texts; anything beyond the bounds (text built at run time, a burst of nested uses)
+// is finalized as before.
+struct StatementCache {
+  static constexpr size_t kMaxStatements = 256;
+  static constexpr size_t kMaxPerText = 4;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle;
+  size_t count = 0;
+  bool closed = false;  // the connection is closing: finalize whatever comes back
+
+  sqlite3_stmt* Take(std::string_view sql) {
+    auto it = idle.find(std::string(sql));
+    if (it == idle.end() || it->second.empty()) return nullptr;
+    sqlite3_stmt* stmt = it->second.back();
+    it->second.pop_back();
+    --count;
+    return stmt;
+  }
+  void Put(sqlite3_stmt* stmt) {
+    // Reset ends the statement's read or write, so a cached statement holds no lock and no
+    // snapshot (a WAL checkpoint can always proceed).
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    const char* text = sqlite3_sql(stmt);
+    if (closed || text == nullptr || count >= kMaxStatements) {
+      sqlite3_finalize(stmt);
+      return;
+    }
+    std::vector<sqlite3_stmt*>& list = idle[text];
+    if (list.size() >= kMaxPerText) {
+      sqlite3_finalize(stmt);
+      return;
+    }
+    list.push_back(stmt);
+    ++count;
+  }
+  void Clear() {
+    for (auto& [text, list] : idle) {
+      for (sqlite3_stmt* stmt : list) sqlite3_finalize(stmt);
+    }
+    idle.clear();
+    count = 0;
+    closed = true;
+  }
+};
+
 // --- Statement -------------------------------------------------------------------------------
 
 Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), cache_(std::move(other.cache_)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(stmt_);
+    Release();
     db_ = other.db_;
     stmt_ = std::exchange(other.stmt_, nullptr);
+    cache_ = std::move(other.cache_);
   }
   return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { Release(); }
+
+void Statement::Release() {
+  if (stmt_ == nullptr) return;
+  if (cache_) {
+    cache_->Put(std::exchange(stmt_, nullptr));
+  } else {
+    sqlite3_finalize(std::exchange(stmt_, nullptr));
+  }
+}
 
 Status Statement::Check(int rc, const char* what, int call_errno) const {
   if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return Status::Ok();
@@ -334,19 +393,33 @@ Status Database::BackupTo(const std::filesystem::path& out) {
   return done;
 }
 
+Database::Database(sqlite3* db, std::filesystem::path path)
+    : db_(db), cache_(std::make_shared<StatementCache>()), path_(std::move(path)) {}
+
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      cache_(std::move(other.cache_)),
+      path_(std::move(other.path_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
-    sqlite3_close_v2(db_);
+    Close();
     db_ = std::exchange(other.db_, nullptr);
+    cache_ = std::move(other.cache_);
     path_ = std::move(other.path_);
   }
   return *this;
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() { Close(); }
+
+void Database::Close() {
+  if (cache_) cache_->Clear();
+  // close_v2: a Statement still alive (a bug: the Database must outlive it) keeps the
+  // connection as a zombie until it is finalized, rather than failing the close.
+  sqlite3_close_v2(db_);
+  db_ = nullptr;
+}
 
 Status Database::Check(int rc, const char* what, int call_errno) const {
   if (rc == SQLITE_OK) return Status::Ok();
@@ -365,6 +438,9 @@ Status Database::Exec(std::string_view sql) {
 }
 
 Result<Statement> Database::Prepare(std::string_view sql) {
+  if (sqlite3_stmt* cached = cache_ ? cache_->Take(sql) : nullptr) {
+    return Statement(db_, cached, cache_);
+  }
   sqlite3_stmt* stmt = nullptr;
   errno = 0;  // see Statement::Step
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
@@ -374,7 +450,7 @@ Result<Statement> Database::Prepare(std::string_view sql) {
     sqlite3_finalize(stmt);
     return ToStatus(db_, rc, "prepare", prepare_errno);
   }
-  return Statement(db_, stmt);
+  return Statement(db_, stmt, cache_);
 }
 
 int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }

@@ -47,7 +47,14 @@ const char* StorageFaultName(StorageFault fault);
 // status (a caller's own file error); kNone for OK and for every other code.
 StorageFault StorageFaultOf(const Status& status);
 
-// A prepared statement. Bind parameters are 1-based, as in SQLite.
+// Prepared statements a Database keeps for reuse (sqlite.cpp). Compiling SQL costs more than
+// running a simple indexed statement (the hub's ingest spent most of its time in SQLite's
+// parser, docs/performance.md), so a Statement goes back to its Database's cache when it is
+// destroyed — reset, bindings cleared — and the next Prepare of the same text takes it.
+struct StatementCache;
+
+// A prepared statement. Bind parameters are 1-based, as in SQLite. Destroying it returns the
+// compiled statement to its Database's cache (reset: no read or write stays open).
 class Statement {
  public:
   Statement(Statement&&) noexcept;
@@ -77,11 +84,14 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(sqlite3* db, sqlite3_stmt* stmt, std::shared_ptr<StatementCache> cache)
+      : db_(db), stmt_(stmt), cache_(std::move(cache)) {}
   Status Check(int rc, const char* what, int call_errno = 0) const;
+  void Release();  // to the cache, or finalized
 
   sqlite3* db_ = nullptr;         // not owned; the Database must outlive the Statement
   sqlite3_stmt* stmt_ = nullptr;  // owned
+  std::shared_ptr<StatementCache> cache_;
 };
 
 struct OpenOptions {
@@ -103,6 +113,7 @@ class Database {
   ~Database();
 
   Status Exec(std::string_view sql);  // one or more statements, no results
+  // Compiles one statement, or takes a compiled one of the same text from the cache.
   Result<Statement> Prepare(std::string_view sql);
   int64_t LastInsertRowId() const;
   int Changes() const;
@@ -129,10 +140,12 @@ class Database {
   bool InTransaction() const;
 
  private:
-  Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+  Database(sqlite3* db, std::filesystem::path path);
   Status Check(int rc, const char* what, int call_errno = 0) const;
+  void Close();  // finalizes the cached statements, then closes the connection
 
   sqlite3* db_ = nullptr;  // owned
+  std::shared_ptr<StatementCache> cache_;  // shared with live Statements, which may outlive a move
   std::filesystem::path path_;
 };
 

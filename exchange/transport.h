@@ -117,11 +117,43 @@ struct ClientOptions {
   std::chrono::milliseconds handshake_timeout{3000};
 };
 
+struct ClientContextOptions {
+  int io_threads = 1;
+  // ZeroMQ refuses sockets beyond this (its default, 1023). Each ClientTransport takes three:
+  // its DEALER, the monitor ZeroMQ attaches to it, and our end of that monitor.
+  int max_sockets = 1023;
+};
+
+// A ZeroMQ context that many ClientTransports share: one pool of I/O threads for all of them,
+// where each transport made without one has a context (and an I/O thread) of its own. For a
+// process that plays thousands of nodes (`lls bench`); a node needs none. Must outlive every
+// transport made with it. Thread-safe (ZeroMQ contexts are); each transport still belongs to
+// the thread that created it.
+class ClientContext {
+ public:
+  static Result<std::unique_ptr<ClientContext>> Create(const ClientContextOptions& options);
+  ~ClientContext();
+  ClientContext(const ClientContext&) = delete;
+  ClientContext& operator=(const ClientContext&) = delete;
+
+  struct Impl;
+  Impl& impl() { return *impl_; }  // for ClientTransport
+
+ private:
+  explicit ClientContext(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
 class ClientTransport {
  public:
   // Connects (asynchronously: ZeroMQ reconnects by itself) with `me` as the CURVE client key.
   static Result<std::unique_ptr<ClientTransport>> Connect(const crypto::Identity& me,
                                                           const ClientOptions& options);
+  // The same in `context` (not owned; must outlive the transport) instead of a context of its
+  // own. kUnavailable when the context has no socket left (ClientContextOptions::max_sockets).
+  static Result<std::unique_ptr<ClientTransport>> Connect(const crypto::Identity& me,
+                                                          const ClientOptions& options,
+                                                          ClientContext& context);
   ~ClientTransport();
 
   // Queues a frame for the hub; sent once the handshake completes.
@@ -159,6 +191,10 @@ class ClientTransport {
 
  private:
   explicit ClientTransport(std::unique_ptr<Impl> impl);
+  // Makes the sockets in impl->context and connects.
+  static Result<std::unique_ptr<ClientTransport>> Open(const crypto::Identity& me,
+                                                       const ClientOptions& options,
+                                                       std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -350,30 +350,46 @@ Result<LogSlice> HubStore::ReadLog(uint64_t from, const std::vector<Kind>& kinds
   for (Kind kind : kinds) {
     in += (in.empty() ? "" : ", ") + std::to_string(static_cast<int>(kind));
   }
+  // Two steps. First the hub sequences, from the (kind) index alone: it holds kind and
+  // hub_seq, so finding the matches in the scan window reads index pages only, however few
+  // of the window's messages match. Joining the envelopes into that query instead made
+  // SQLite fetch and sort every matching row of the window (up to scan_limit envelopes of a
+  // few KiB) to return the first batch of them: ~50 ms per request when most messages match.
   LLS_ASSIGN_OR_RETURN(
-      db::Statement select,
-      db_.Prepare("SELECT l.hub_seq, l.envelope, COALESCE(m.organisation, '') FROM log l "
-                  "LEFT JOIN members m ON m.id = l.member_id "
-                  "WHERE l.hub_seq >= ? AND l.hub_seq < ? AND l.kind IN (" + in + ") "
-                  "ORDER BY l.hub_seq LIMIT ?"));
-  select.Bind(1, static_cast<int64_t>(from))
+      db::Statement matches,
+      db_.Prepare("SELECT hub_seq FROM log WHERE hub_seq >= ? AND hub_seq < ? AND kind IN (" +
+                  in + ") ORDER BY hub_seq LIMIT ?"));
+  matches.Bind(1, static_cast<int64_t>(from))
       .Bind(2, static_cast<int64_t>(scan_end))
       .Bind(3, static_cast<int64_t>(max_entries));
+  std::vector<uint64_t> seqs;
+  for (;;) {
+    LLS_ASSIGN_OR_RETURN(bool row, matches.Step());
+    if (!row) break;
+    seqs.push_back(static_cast<uint64_t>(matches.ColumnInt(0)));
+  }
+  // Then the envelopes, by primary key, only as many as the batch's bytes allow.
+  LLS_ASSIGN_OR_RETURN(
+      db::Statement select,
+      db_.Prepare("SELECT l.envelope, COALESCE(m.organisation, '') FROM log l "
+                  "LEFT JOIN members m ON m.id = l.member_id WHERE l.hub_seq = ?"));
   slice.next_seq = scan_end;
   size_t bytes = 0;
-  for (;;) {
+  for (uint64_t seq : seqs) {
+    select.Bind(1, static_cast<int64_t>(seq));
     LLS_ASSIGN_OR_RETURN(bool row, select.Step());
-    if (!row) break;
-    const auto seq = static_cast<uint64_t>(select.ColumnInt(0));
-    Bytes envelope = select.ColumnBlob(1);
-    if (!slice.entries.empty() && bytes + envelope.size() > max_bytes) {
-      slice.next_seq = seq;  // this one starts the next batch
-      return slice;
+    if (row) {  // not found only if another process deleted it since (never in service)
+      Bytes envelope = select.ColumnBlob(0);
+      if (!slice.entries.empty() && bytes + envelope.size() > max_bytes) {
+        slice.next_seq = seq;  // this one starts the next batch
+        return slice;
+      }
+      bytes += envelope.size();
+      slice.entries.push_back({seq, std::move(envelope), select.ColumnText(1)});
     }
-    bytes += envelope.size();
-    slice.entries.push_back({seq, std::move(envelope), select.ColumnText(2)});
+    select.Reset();
   }
-  if (slice.entries.size() == max_entries) slice.next_seq = slice.entries.back().hub_seq + 1;
+  if (seqs.size() == max_entries) slice.next_seq = seqs.back() + 1;
   return slice;
 }
 

@@ -7,6 +7,7 @@
 #include "tools/export_cli.h"
 #include "tools/scrub_cli.h"
 #include "tools/simulate_cli.h"
+#include "tools/bench/bench_cli.h"
 #include "tools/spc_cli.h"
 #include "tools/subscribe_cli.h"
 #include "tools/tools_cli.h"
@@ -126,6 +127,28 @@ int main(int argc, char** argv) {
   simulate->add_flag("--force", simulate_args.force,
                      "write into a non-empty folder, overwriting only the files it writes");
 
+  lls::bench::BenchArgs bench_args;
+  std::vector<std::string> bench_only;
+  auto* bench = app.add_subcommand(
+      "bench", "measure a real hub (and Mosquitto) on loopback (docs/performance.md)");
+  bench->add_option("--scale", bench_args.scale, "smoke (seconds, for CI) | full (default)")
+      ->check(CLI::IsMember({"smoke", "full"}));
+  bench->add_option("--only", bench_only,
+                    "scenarios: ingest fanout replay connections stored dashboard mosquitto");
+  bench->add_flag("--no-mosquitto", [&](int64_t) { bench_args.options.mosquitto = false; },
+                  "do not measure Mosquitto");
+  bench->add_option("--seconds", bench_args.options.seconds,
+                    "length of each measured phase (default: 2 smoke, 10 full)");
+  bench->add_option("--work-dir", bench_args.options.work_dir,
+                    "make the run's folder under this one (default $TMPDIR or /tmp)");
+  bench->add_flag("--keep", bench_args.options.keep, "keep the run's folder (hubs, logs)");
+  bench->add_option("--hub-program", bench_args.options.hub_program,
+                    "lls-hub to start (default: beside lls, or build/hub/lls-hub)");
+  bench->add_option("--mosquitto-program", bench_args.options.mosquitto_program,
+                    "mosquitto to start (default /usr/sbin/mosquitto)");
+  bench->add_flag("--json", bench_args.json, "print JSON instead of the table");
+  bench->add_option("--json-out", bench_args.json_out, "also write the JSON to this file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -152,6 +175,10 @@ int main(int argc, char** argv) {
   if (*spc) return lls::tools::Spc(spc_args);
   if (*export_cmd) return lls::tools::Export(export_args);
   if (*simulate) return lls::tools::Simulate(simulate_args);
+  if (*bench) {
+    bench_args.options.only = bench_only;
+    return lls::bench::Bench(bench_args);
+  }
   if (*scrub) return lls::tools::Scrub({scrub_files.begin(), scrub_files.end()}, scrub_json);
   return 2;
 }
