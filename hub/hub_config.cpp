@@ -1,5 +1,8 @@
 #include "hub/hub_config.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "exchange/catalogue.h"
 #include "exchange/config_file.h"
 
@@ -18,6 +21,8 @@ Result<HubConfig> HubConfig::Load(const std::filesystem::path& path) {
   LLS_ASSIGN_OR_RETURN(int64_t skew_s, file.Int("ingest.max_future_skew_seconds", 300, 0,
                                                 7 * 24 * 3600));
   LLS_ASSIGN_OR_RETURN(int64_t age_days, file.Int("ingest.max_age_days", 400, 1, 36500));
+  // 0: one per core (hub/verify_pool.h).
+  LLS_ASSIGN_OR_RETURN(int64_t verify_threads, file.Int("ingest.verify_threads", 0, 0, 256));
   LLS_ASSIGN_OR_RETURN(config.server.zap_domain, file.String("ingest.zap_domain", "lls"));
   LLS_ASSIGN_OR_RETURN(config.server.subscribe_endpoint,
                        file.String("subscribe.endpoint", "tcp://127.0.0.1:7402"));
@@ -63,6 +68,9 @@ Result<HubConfig> HubConfig::Load(const std::filesystem::path& path) {
   config.ingest.limits.max_frame_bytes = static_cast<size_t>(max_bytes);
   config.ingest.max_future_skew_ms = skew_s * 1000;
   config.ingest.max_age_ms = age_days * 24 * 3600 * 1000;
+  config.ingest.verify_threads = verify_threads > 0
+                                     ? static_cast<unsigned>(verify_threads)
+                                     : std::max(1u, std::thread::hardware_concurrency());
   return config;
 }
 

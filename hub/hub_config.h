@@ -9,6 +9,7 @@
 //   max_message_bytes = 1048576         # larger frames are refused with too-large
 //   max_future_skew_seconds = 300       # createdAt may run this far ahead of the hub's clock
 //   max_age_days = 400                  # and be at most this old
+//   verify_threads = 0                  # signature checks per batch on this many threads; 0: one per core
 //   zap_domain = "lls"
 //   [subscribe]
 //   endpoint = "tcp://127.0.0.1:7402"   # members pull the log here; "" turns it off

@@ -6,6 +6,7 @@
 #include "crypto/crypto.h"
 #include "exchange/log.h"
 #include "hub/curation.h"
+#include "hub/verify_pool.h"
 
 namespace lls::hub {
 
@@ -90,6 +91,16 @@ std::string Ingest::BadPeriods(const Body& body) const {
   }
   return "";
 }
+
+Ingest::Ingest(HubStore& store, const MemberDirectory& members, const Clock& clock,
+               IngestOptions options, const MeasureCatalogue& catalogue)
+    : store_(store), members_(members), clock_(clock), options_(options), catalogue_(catalogue) {
+  if (options_.verify_threads > 1) {
+    verify_pool_ = std::make_unique<VerifyPool>(options_.verify_threads - 1);
+  }
+}
+
+Ingest::~Ingest() = default;
 
 const char* IngestOutcomeName(IngestOutcome outcome) {
   switch (outcome) {
@@ -183,7 +194,8 @@ void Ingest::StoreWorked() {
   trouble_.reset();
 }
 
-std::variant<Ingest::Accepted, Nack, Ack> Ingest::Validate(const transport::InboundFrame& frame) {
+std::variant<Ingest::Accepted, Nack, Ack> Ingest::Validate(const transport::InboundFrame& frame,
+                                                           Prechecked& pre) {
   const MessageId none{};
   if (frame.payload.size() > options_.limits.max_frame_bytes) {
     // Read just the id (the frame is already in memory, below the socket limit) so the
@@ -199,7 +211,8 @@ std::variant<Ingest::Accepted, Nack, Ack> Ingest::Validate(const transport::Inbo
   if (frame.multipart) {
     return Refuse(frame, none, NackCode::kMalformed, "one envelope per single-part frame");
   }
-  WireResult<Envelope> decoded = DecodeEnvelope(frame.payload, options_.limits);
+  WireResult<Envelope> decoded = pre.decoded ? std::move(*pre.decoded)
+                                             : DecodeEnvelope(frame.payload, options_.limits);
   if (!decoded.ok()) {
     const WireError& error = decoded.error();
     return Refuse(frame, error.message_id, error.code, error.text);
@@ -213,8 +226,9 @@ std::variant<Ingest::Accepted, Nack, Ack> Ingest::Validate(const transport::Inbo
     return Refuse(frame, e.message_id, NackCode::kUnknownSigner,
                   "the key on this connection is no longer enrolled (revoked)");
   }
-  // The signature is checked before anything in the body is interpreted.
-  if (!crypto::Verify(e)) {
+  // The signature is checked before anything in the body is interpreted (by the verify pool,
+  // before this loop, when it decoded the envelope).
+  if (!(pre.decoded ? pre.verified : crypto::Verify(e))) {
     return Refuse(frame, e.message_id, NackCode::kBadSignature,
                   "signature does not verify for kind " + std::string(KindName(e.kind)));
   }
@@ -299,11 +313,24 @@ std::vector<OutboundReply> Ingest::Handle(const std::vector<transport::InboundFr
   std::map<MessageId, size_t> batch_ids;
   std::set<std::pair<SignPublicKey, uint64_t>> batch_seqs;
 
+  // Decode and verify every frame on all cores first; the checks that need the log follow,
+  // one frame at a time, in order.
+  std::vector<Prechecked> pre(frames.size());
+  if (verify_pool_) {
+    verify_pool_->ParallelFor(frames.size(), [&](size_t i) {
+      const transport::InboundFrame& frame = frames[i];
+      if (frame.multipart || frame.payload.size() > options_.limits.max_frame_bytes) return;
+      WireResult<Envelope> decoded = DecodeEnvelope(frame.payload, options_.limits);
+      pre[i].verified = decoded.ok() && crypto::Verify(*decoded);
+      pre[i].decoded.emplace(std::move(decoded));
+    });
+  }
+
   for (size_t i = 0; i < frames.size(); ++i) {
     const transport::InboundFrame& frame = frames[i];
     replies[i].peer = frame.peer;
     frame_kind_ = Kind::kUnknown;  // Validate sets it once the envelope decodes
-    auto validated = Validate(frame);
+    auto validated = Validate(frame, pre[i]);
     if (Nack* nack = std::get_if<Nack>(&validated)) {
       replies[i].reply = std::move(*nack);
       continue;

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -51,6 +52,9 @@ struct IngestOptions {
   DecodeLimits limits;                               // frame size and Cap'n Proto bounds
   int64_t max_future_skew_ms = 5 * 60 * 1000;        // createdAt at most this far ahead
   int64_t max_age_ms = 400LL * 24 * 3600 * 1000;     // and at most this old
+  // Threads that decode and verify a batch's signatures (hub/verify_pool.h), the hub thread
+  // included: 1 verifies on the hub thread alone. HubConfig's default is one per core.
+  unsigned verify_threads = 1;
 };
 
 // What happened to a frame, for the counters by kind.
@@ -75,13 +79,14 @@ struct OutboundReply {
 };
 
 class LearningCuration;  // hub/curation.h
+class VerifyPool;        // hub/verify_pool.h
 
 class Ingest {
  public:
   // `catalogue` (the measures this hub accepts) must outlive the Ingest.
   Ingest(HubStore& store, const MemberDirectory& members, const Clock& clock,
-         IngestOptions options, const MeasureCatalogue& catalogue = BuiltInCatalogue())
-      : store_(store), members_(members), clock_(clock), options_(options), catalogue_(catalogue) {}
+         IngestOptions options, const MeasureCatalogue& catalogue = BuiltInCatalogue());
+  ~Ingest();
 
   // Adds a state applier (hub/state_applier.h), called for every stored message inside the
   // batch's transaction. Not owned: it must outlive the Ingest.
@@ -112,7 +117,14 @@ class Ingest {
   };
   // Every check against one frame and the log: a Nack, an Ack for a message already stored
   // (a duplicate), or the message to store. Checks within the batch come after, in Handle.
-  std::variant<Accepted, Nack, Ack> Validate(const transport::InboundFrame& frame);
+  // What the verify pool worked out for a frame before Validate: its envelope, decoded, and
+  // whether its signature verifies. Empty for a frame that is too large or multipart.
+  struct Prechecked {
+    std::optional<WireResult<Envelope>> decoded;
+    bool verified = false;
+  };
+  std::variant<Accepted, Nack, Ack> Validate(const transport::InboundFrame& frame,
+                                             Prechecked& pre);
   std::string UnknownMeasure(const Body& body) const;
   std::string BadPeriods(const Body& body) const;
   void Count(IngestOutcome outcome);
@@ -136,6 +148,7 @@ class Ingest {
   std::vector<Appended> appended_;
   std::vector<StateApplier*> appliers_;
   LearningCuration* curation_ = nullptr;
+  std::unique_ptr<VerifyPool> verify_pool_;  // null with verify_threads <= 1
   // The storage fault episode under way (StoreFailed): since when, when last logged, the
   // last failure, and what it held back.
   struct Trouble {

@@ -673,7 +673,11 @@ TEST_CASE("within one batch, a reused id or sequence is a replay", "[ingest][nac
 }
 
 TEST_CASE("a mixed batch gets one reply per frame, in order, each to its peer", "[ingest]") {
-  IngestFixture f;
+  // The same with signatures checked on the hub thread alone and by a verify pool.
+  IngestOptions options;
+  options.verify_threads = GENERATE(1u, 3u);
+  CAPTURE(options.verify_threads);
+  IngestFixture f(options);
   Envelope bad = crypto::Seal(f.trust_a, 2, kNow, Summary());
   bad.signature[0] ^= 0x80;
   auto replies = f.ingest->Handle({

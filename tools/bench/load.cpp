@@ -154,8 +154,8 @@ Status PublishFor(const crypto::Identity& identity, const HubRig& rig, const Dri
   Status connected = client.ok() ? (*client)->WaitConnected(std::chrono::seconds(30))
                                  : client.status();
   // Sign everything this publisher can send before the clock starts. At most: the window's
-  // worth beyond what the rate (or, unpaced, a generous ceiling of 40,000 msg/s) allows.
-  const double rate = options.rate_per_s > 0 ? options.rate_per_s : 40000.0;
+  // worth beyond what the rate (or, unpaced, DriveOptions::presign_rate) allows.
+  const double rate = options.rate_per_s > 0 ? options.rate_per_s : options.presign_rate;
   const size_t count = static_cast<size_t>(rate * (options.seconds + 1.5) /
                                            static_cast<double>(publishers)) + kWindow;
   std::vector<std::pair<MessageId, Bytes>> queue(connected.ok() ? count : 0);

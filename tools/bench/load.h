@@ -114,6 +114,9 @@ struct DriveOptions {
   double rate_per_s = 0;     // 0: as fast as the window allows
   uint64_t first_sequence = 1;
   bool ack_log = false;      // fill IngestRun::ack_log
+  // Unpaced: how many msg/s to sign in advance for (the rest is signed on the go, competing
+  // with the hub for the CPU). The all-core verify rate bounds what a hub can ingest.
+  double presign_rate = 15000;
   // Called once every publisher is connected and its messages are signed, just before the
   // clock starts (e.g. to start subscribers' clocks).
   std::function<void()> on_start;
