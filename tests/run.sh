@@ -11,6 +11,11 @@ deploy/build.sh
 echo "== test"
 # Two jobs: the machine has two cores; every integration test uses its own ports and folders.
 ctest --test-dir build --output-on-failure -j 2 --timeout 300
+# The benchmarks at smoke scale (docs/performance.md): every scenario, LLS Exchange and
+# Mosquitto, must run; the figures are printed, never asserted (a loaded CI machine is no place
+# for timing). The JSON stays in build/bench-smoke.json.
+echo "== bench (smoke)"
+build/tools/lls bench --scale smoke --seconds 1 --json-out build/bench-smoke.json
 # Fuzzing (docs/fuzzing.md): builds the libFuzzer harnesses with clang, ASan and UBSan in
 # build-fuzz/ and runs each for 20 s on its seed corpus; a crash or sanitizer report fails.
 echo "== fuzz"
