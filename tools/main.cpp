@@ -139,6 +139,10 @@ int main(int argc, char** argv) {
                   "do not measure Mosquitto");
   bench->add_option("--seconds", bench_args.options.seconds,
                     "length of each measured phase (default: 2 smoke, 10 full)");
+  bench->add_option("--replay-messages", bench_args.options.replay_messages,
+                    "messages a late joiner replays (default 20,000 smoke, 1,000,000 full)");
+  bench->add_option("--stored-messages", bench_args.options.stored_messages,
+                    "history before the stored-ingest run (default 50,000 / 10,000,000)");
   bench->add_option("--work-dir", bench_args.options.work_dir,
                     "make the run's folder under this one (default $TMPDIR or /tmp)");
   bench->add_flag("--keep", bench_args.options.keep, "keep the run's folder (hubs, logs)");

@@ -46,6 +46,10 @@ struct BenchOptions {
   std::filesystem::path hub_program;        // lls-hub; empty: found next to `lls`
   std::filesystem::path mosquitto_program;  // empty: /usr/sbin/mosquitto
   double seconds = 0;               // per measured phase; 0: the scale's default
+  // Messages stored before the replay and the stored-history scenarios; 0: the scale's default
+  // (1,000,000 and 10,000,000 at full scale). A history takes ≈4 KiB of disk per message.
+  uint64_t replay_messages = 0;
+  uint64_t stored_messages = 0;
   uint64_t seed = 1;
 };
 

@@ -252,7 +252,7 @@ void RemoveUnlessKept(const BenchContext& ctx, const std::filesystem::path& fold
 std::string PrefillNote(const PrefillResult& result) {
   return Thousands(result.messages) +
          " signed 2 KiB summaries prefilled with AppendBatch (state appliers/aggregates "
-         "skipped; prefill connection synchronous=OFF, the hub's own is FULL), " +
+         "skipped; prefill connection synchronous=OFF, the hub's own FULL), " +
          std::to_string(result.database_bytes >> 20) + " MiB hub.db, prefilled at " +
          Thousands(static_cast<uint64_t>(result.msgs_per_s)) + " msg/s";
 }

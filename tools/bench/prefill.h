@@ -9,8 +9,9 @@
 //     So that the hub does not make up for it at its next start, Prefill starts and stops
 //     the hub once on the empty log first: a hub whose aggregates tables are new backfills
 //     them from the whole log at start-up (hub/aggregates.cpp), minutes per million;
-//   - the prefill's own connection runs with PRAGMA synchronous=OFF (no fsync per batch);
-//     the hub opens hub.db afterwards with its normal settings (WAL, synchronous=FULL).
+//   - the prefill's own connection runs with PRAGMA synchronous=OFF (no fsync per batch)
+//     and a 256 MiB page cache; the hub opens hub.db afterwards with its normal settings
+//     (WAL, synchronous=FULL).
 // Signing is the cost, so every core signs (one thread per core, each with its own signers)
 // while the calling thread alone writes: a HubStore belongs to one thread.
 //

@@ -174,7 +174,8 @@ Result<std::vector<Figure>> RunReplayOf(const BenchContext& ctx, uint64_t stored
 }
 
 Result<std::vector<Figure>> RunReplay(const BenchContext& ctx) {
-  return RunReplayOf(ctx, ctx.Pick<uint64_t>(20'000, 1'000'000));
+  const uint64_t messages = ctx.options.replay_messages;
+  return RunReplayOf(ctx, messages > 0 ? messages : ctx.Pick<uint64_t>(20'000, 1'000'000));
 }
 
 }  // namespace lls::bench
