@@ -39,21 +39,23 @@ std::string PeriodOf(int number) {
   return buf;
 }
 
-// The cells with a denominator-0 cell for each calendar month skipped between two cells. Left
-// as they are when a period is not YYYY-MM, the periods do not increase, or more than
+// The cells with a denominator-0 cell for each calendar month skipped between two cells, or
+// nullopt when they are to be used as they are: no month is skipped (the usual case, so no copy
+// is made), a period is not YYYY-MM, the periods do not increase, or more than
 // kMaxFilledMonths would be added (a bad period must not make a page of thousands of months).
-std::vector<Cell> FillSkippedMonths(const std::vector<Cell>& cells) {
+std::optional<std::vector<Cell>> FillSkippedMonths(const std::vector<Cell>& cells) {
   std::vector<int> months;
+  months.reserve(cells.size());
   for (const Cell& c : cells) {
     const std::optional<int> m = MonthNumber(c.period);
-    if (!m || (!months.empty() && *m <= months.back())) return cells;
+    if (!m || (!months.empty() && *m <= months.back())) return std::nullopt;
     months.push_back(*m);
   }
-  if (months.empty() ||
-      months.back() - months.front() + 1 - static_cast<int>(cells.size()) > kMaxFilledMonths) {
-    return cells;
-  }
+  if (months.empty()) return std::nullopt;
+  const int skipped = months.back() - months.front() + 1 - static_cast<int>(cells.size());
+  if (skipped == 0 || skipped > kMaxFilledMonths) return std::nullopt;
   std::vector<Cell> out;
+  out.reserve(cells.size() + static_cast<size_t>(skipped));
   for (size_t i = 0; i < cells.size(); ++i) {
     if (i > 0) {
       for (int m = months[i - 1] + 1; m < months[i]; ++m) {
@@ -77,16 +79,22 @@ SeriesChart ChartSeries(const Series& series, const MeasureInfo& measure,
   out.scope = series.scope;
   out.kind = series.kind;
   out.organisation = series.organisation;
+  std::optional<std::vector<Cell>> filled = FillSkippedMonths(series.cells);
+  const size_t count = filled ? filled->size() : series.cells.size();
   std::vector<analytics::Observation> observations;
   std::vector<size_t> index;  // observation i is out.points[index[i]]
-  for (Cell& cell : FillSkippedMonths(series.cells)) {
+  observations.reserve(count);
+  index.reserve(count);
+  out.points.reserve(count);
+  // A trust's own figure is suppressed whole or not at all; an aggregate can be partial.
+  const bool aggregate = series.kind != "trust";
+  auto add = [&](Cell cell) {
     SeriesPoint p;
     p.gap = !HasData(cell);
     if (!p.gap) {
       p.value = static_cast<double>(cell.numerator) / static_cast<double>(cell.denominator) *
                 measure.scale;
-      // A trust's own figure is suppressed whole or not at all; an aggregate can be partial.
-      p.partial = series.kind != "trust" && cell.suppressed_cells > 0;
+      p.partial = aggregate && cell.suppressed_cells > 0;
       if (p.partial) {
         p.gap = true;
       } else {
@@ -96,6 +104,11 @@ SeriesChart ChartSeries(const Series& series, const MeasureInfo& measure,
     }
     p.cell = std::move(cell);
     out.points.push_back(std::move(p));
+  };
+  if (filled) {
+    for (Cell& cell : *filled) add(std::move(cell));
+  } else {
+    for (const Cell& cell : series.cells) add(cell);
   }
   if (observations.empty()) return out;
   analytics::ChartOptions options;
@@ -134,6 +147,7 @@ MeasureView Analyse(const MeasureData& data) {
   view.measure = data.measure;
   view.target = data.target;
   view.main = ChartSeries(data.main, data.measure, data.target);
+  view.parts.reserve(data.parts.size());
   for (const Series& part : data.parts) {
     view.parts.push_back(ChartSeries(part, data.measure, data.target));
   }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dashboard/html.h"
+#include "dashboard/json_writer.h"
 
 namespace lls::dashboard {
 
@@ -28,100 +29,134 @@ json MeasureInfoJson(const MeasureInfo& m) {
           {"denominator_definition", m.denominator_definition}};
 }
 
-json ReceivedJson(const std::optional<ReceivedSignal>& r) {
-  if (!r) return nullptr;
-  return {{"centre", r->centre},      {"lower", r->lower}, {"upper", r->upper},
-          {"signal", r->signal},      {"rules", r->rules}, {"variation", r->variation},
-          {"assurance", r->assurance}};
+// The measure answer is written straight into one string (dashboard/json_writer.h): a chart
+// per trust over ten years is megabytes, and building it as nlohmann::json (a std::map per
+// point) cost most of the request. The bytes are those dump() gave for the same tree, so each
+// object's keys are written here in dump()'s (sorted) order.
+
+void WriteReceived(JsonWriter& w, const std::optional<ReceivedSignal>& r) {
+  if (!r) return w.Null();
+  w.BeginObject();
+  w.Key("assurance"), w.String(r->assurance);
+  w.Key("centre"), w.Double(r->centre);
+  w.Key("lower"), w.Double(r->lower);
+  w.Key("rules"), w.String(r->rules);
+  w.Key("signal"), w.String(r->signal);
+  w.Key("upper"), w.Double(r->upper);
+  w.Key("variation"), w.String(r->variation);
+  w.EndObject();
 }
 
-json RulesJson(uint8_t rules) {
-  json out = json::array();
-  const std::string names = analytics::RuleFlagNames(rules);
-  size_t start = 0;
-  while (start < names.size()) {
-    size_t comma = names.find(',', start);
-    if (comma == std::string::npos) comma = names.size();
-    if (comma > start) out.push_back(names.substr(start, comma - start));
-    start = comma + 1;
+void WriteRules(JsonWriter& w, uint8_t rules) {
+  w.BeginArray();
+  if (rules != 0) {
+    const std::string names = analytics::RuleFlagNames(rules);
+    size_t start = 0;
+    while (start < names.size()) {
+      size_t comma = names.find(',', start);
+      if (comma == std::string::npos) comma = names.size();
+      if (comma > start) w.String(std::string_view(names).substr(start, comma - start));
+      start = comma + 1;
+    }
   }
-  return out;
+  w.EndArray();
 }
 
-json PointJson(const SeriesPoint& p) {
+void WritePoint(JsonWriter& w, const SeriesPoint& p) {
   // A suppressed cell's counts are 0 in the Cell but are not figures: null, never 0.
   const bool suppressed = p.cell.suppressed;
-  json j = {{"period", p.cell.period},
-            {"numerator", suppressed ? json(nullptr) : json(p.cell.numerator)},
-            {"denominator", suppressed ? json(nullptr) : json(p.cell.denominator)},
-            {"trusts", p.cell.trusts},
-            {"llss", p.cell.llss},
-            {"suppressed_cells", p.cell.suppressed_cells},
-            {"suppressed", suppressed},
-            {"gap", p.gap},
-            {"partial", p.partial},
-            {"value", p.gap && !p.partial ? json(nullptr) : json(p.value)}};
-  if (p.chart) {
-    const analytics::ChartPoint& c = *p.chart;
-    j["centre"] = c.centre;
-    j["lower"] = c.lower;
-    j["upper"] = c.upper;
-    j["lower_2s"] = c.lower_2s;
-    j["upper_2s"] = c.upper_2s;
-    j["moving_range"] = Optional(c.moving_range);
-    j["segment"] = c.segment;
-    j["rules"] = RulesJson(c.rules);
-    j["signal"] = analytics::PointSignalName(c.signal);
-  } else {
-    for (const char* k : {"centre", "lower", "upper", "lower_2s", "upper_2s", "moving_range",
-                          "segment", "signal"}) {
-      j[k] = nullptr;
-    }
-    j["rules"] = json::array();
-  }
-  j["received"] = ReceivedJson(p.cell.received);
-  return j;
+  const analytics::ChartPoint* c = p.chart ? &*p.chart : nullptr;
+  w.BeginObject();
+  w.Key("centre"), c ? w.Double(c->centre) : w.Null();
+  w.Key("denominator"), suppressed ? w.Null() : w.Int(p.cell.denominator);
+  w.Key("gap"), w.Bool(p.gap);
+  w.Key("llss"), w.Int(p.cell.llss);
+  w.Key("lower"), c ? w.Double(c->lower) : w.Null();
+  w.Key("lower_2s"), c ? w.Double(c->lower_2s) : w.Null();
+  w.Key("moving_range"), c ? w.OptionalDouble(c->moving_range) : w.Null();
+  w.Key("numerator"), suppressed ? w.Null() : w.Int(p.cell.numerator);
+  w.Key("partial"), w.Bool(p.partial);
+  w.Key("period"), w.String(p.cell.period);
+  w.Key("received"), WriteReceived(w, p.cell.received);
+  w.Key("rules"), c ? WriteRules(w, c->rules) : w.EmptyArray();
+  w.Key("segment"), c ? w.Int(c->segment) : w.Null();
+  w.Key("signal"), c ? w.String(analytics::PointSignalName(c->signal)) : w.Null();
+  w.Key("suppressed"), w.Bool(suppressed);
+  w.Key("suppressed_cells"), w.Int(p.cell.suppressed_cells);
+  w.Key("trusts"), w.Int(p.cell.trusts);
+  w.Key("upper"), c ? w.Double(c->upper) : w.Null();
+  w.Key("upper_2s"), c ? w.Double(c->upper_2s) : w.Null();
+  w.Key("value"), p.gap && !p.partial ? w.Null() : w.Double(p.value);
+  w.EndObject();
 }
 
-json ChartJson(const SeriesChart& c) {
-  json points = json::array();
-  for (const SeriesPoint& p : c.points) points.push_back(PointJson(p));
-  return {{"scope", c.scope},
-          {"kind", c.kind},
-          {"organisation", c.organisation},
-          {"chart", "xmr"},
-          {"variation", analytics::VariationIconName(c.variation)},
-          {"assurance", analytics::AssuranceIconName(c.assurance)},
-          {"mean_moving_range",
-           c.data_points() > 0 && c.error.empty() ? json(c.mean_moving_range) : json(nullptr)},
-          {"error", c.error.empty() ? json(nullptr) : json(c.error)},
-          {"points", points}};
+void WriteChart(JsonWriter& w, const SeriesChart& c) {
+  w.BeginObject();
+  w.Key("assurance"), w.String(analytics::AssuranceIconName(c.assurance));
+  w.Key("chart"), w.String("xmr");
+  w.Key("error"), c.error.empty() ? w.Null() : w.String(c.error);
+  w.Key("kind"), w.String(c.kind);
+  w.Key("mean_moving_range");
+  c.data_points() > 0 && c.error.empty() ? w.Double(c.mean_moving_range) : w.Null();
+  w.Key("organisation"), w.String(c.organisation);
+  w.Key("points");
+  w.BeginArray();
+  for (const SeriesPoint& p : c.points) WritePoint(w, p);
+  w.EndArray();
+  w.Key("scope"), w.String(c.scope);
+  w.Key("variation"), w.String(analytics::VariationIconName(c.variation));
+  w.EndObject();
 }
 
-json FunnelJson(const MeasureView& v) {
-  if (!v.funnel) return nullptr;
+void WriteMeasureInfo(JsonWriter& w, const MeasureInfo& m) {
+  w.BeginObject();
+  w.Key("area"), w.String(m.area);
+  w.Key("code"), w.String(m.code);
+  w.Key("denominator_definition"), w.String(m.denominator_definition);
+  w.Key("improvement"), w.String(analytics::DirectionName(m.improvement));
+  w.Key("name"), w.String(m.name);
+  w.Key("numerator_definition"), w.String(m.numerator_definition);
+  w.Key("scale"), w.Double(m.scale);
+  w.Key("unit"), w.String(m.unit);
+  w.EndObject();
+}
+
+void WriteFunnel(JsonWriter& w, const MeasureView& v) {
+  if (!v.funnel) return w.Null();
   const analytics::Funnel& f = v.funnel->funnel;
   const double k = v.funnel->scale;
-  json units = json::array();
+  w.BeginObject();
+  w.Key("overdispersed"), w.Bool(f.overdispersed);
+  w.Key("period"), w.String(v.funnel->period);
+  w.Key("phi"), w.Double(f.phi);
+  w.Key("target"), w.Double(f.target * k);
+  w.Key("tau2"), w.Double(f.tau2);
+  w.Key("units");
+  w.BeginArray();
   for (const analytics::FunnelPoint& p : f.points) {
-    units.push_back({{"name", p.name},
-                     {"numerator", p.numerator},
-                     {"denominator", p.denominator},
-                     {"value", p.value * k},
-                     {"z", p.z},
-                     {"z_adjusted", p.z_adjusted},
-                     {"lower95", p.lower95 * k},
-                     {"upper95", p.upper95 * k},
-                     {"lower998", p.lower998 * k},
-                     {"upper998", p.upper998 * k},
-                     {"position", analytics::FunnelPositionName(p.position)}});
+    w.BeginObject();
+    w.Key("denominator"), w.Double(p.denominator);
+    w.Key("lower95"), w.Double(p.lower95 * k);
+    w.Key("lower998"), w.Double(p.lower998 * k);
+    w.Key("name"), w.String(p.name);
+    w.Key("numerator"), w.Double(p.numerator);
+    w.Key("position"), w.String(analytics::FunnelPositionName(p.position));
+    w.Key("upper95"), w.Double(p.upper95 * k);
+    w.Key("upper998"), w.Double(p.upper998 * k);
+    w.Key("value"), w.Double(p.value * k);
+    w.Key("z"), w.Double(p.z);
+    w.Key("z_adjusted"), w.Double(p.z_adjusted);
+    w.EndObject();
   }
-  return {{"period", v.funnel->period},
-          {"target", f.target * k},
-          {"phi", f.phi},
-          {"tau2", f.tau2},
-          {"overdispersed", f.overdispersed},
-          {"units", units}};
+  w.EndArray();
+  w.EndObject();
+}
+
+// A generous guess at the answer's size, so the string grows once or not at all.
+size_t EstimatedSize(const MeasureView& v) {
+  size_t points = v.main.points.size();
+  for (const SeriesChart& p : v.parts) points += p.points.size();
+  return 4096 + points * 720 + (v.parts.size() + 1) * 512;
 }
 
 }  // namespace
@@ -170,16 +205,26 @@ std::string OverviewJson(const HubInfo& hub, const std::vector<OverviewRow>& row
 }
 
 std::string MeasureJson(const MeasureView& v) {
-  json parts = json::array();
-  for (const SeriesChart& p : v.parts) parts.push_back(ChartJson(p));
-  json j = {{"measure", MeasureInfoJson(v.measure)},
-            {"target", Optional(v.target)},
-            {"main", ChartJson(v.main)},
-            {"parts", parts},
-            {"funnel", FunnelJson(v)},
-            {"funnel_error", v.funnel_error.empty() ? json(nullptr) : json(v.funnel_error)},
-            {"funnel_suppressed", v.funnel_suppressed}};
-  return Dump(j);
+  std::string out;
+  out.reserve(EstimatedSize(v));
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("funnel"), WriteFunnel(w, v);
+  w.Key("funnel_error"), v.funnel_error.empty() ? w.Null() : w.String(v.funnel_error);
+  w.Key("funnel_suppressed");
+  w.BeginArray();
+  for (const std::string& name : v.funnel_suppressed) w.String(name);
+  w.EndArray();
+  w.Key("main"), WriteChart(w, v.main);
+  w.Key("measure"), WriteMeasureInfo(w, v.measure);
+  w.Key("parts");
+  w.BeginArray();
+  for (const SeriesChart& p : v.parts) WriteChart(w, p);
+  w.EndArray();
+  w.Key("target"), w.OptionalDouble(v.target);
+  w.EndObject();
+  out.push_back('\n');
+  return out;
 }
 
 std::string LearningJson(const std::vector<LearningEntry>& entries) {

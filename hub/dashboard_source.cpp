@@ -67,10 +67,34 @@ std::string NextMonth(const std::string& period) {
   return text;
 }
 
+// "2025-03" -> 2025 x 12 + 2, for a YYYY-MM period with a year of four digits (1000 on, so
+// that NextMonth's text sorts as the period does) and a month 01..12; -1 otherwise.
+int MonthIndex(const std::string& period) {
+  if (period.size() != 7 || period[4] != '-' || period[0] == '0') return -1;
+  int value = 0;
+  for (size_t i = 0; i < period.size(); ++i) {
+    if (i == 4) continue;
+    if (period[i] < '0' || period[i] > '9') return -1;
+    value = value * 10 + (period[i] - '0');
+  }
+  const int month = value % 100;
+  return month >= 1 && month <= 12 ? value / 100 * 12 + month - 1 : -1;
+}
+
 // Inserts a gap (denominator 0) for every month missing between the first and the last, so
 // charts space months evenly and no moving range spans a missing month.
 void FillGaps(dashboard::Series& series) {
   if (series.cells.size() < 2) return;
+  // The usual case, a well-formed series with no month missing, has nothing to fill: say so
+  // without the string arithmetic below (a chart per trust is thousands of cells).
+  bool complete = true;
+  int previous = MonthIndex(series.cells.front().period);
+  for (size_t i = 1; complete && i < series.cells.size(); ++i) {
+    const int month = MonthIndex(series.cells[i].period);
+    complete = previous >= 0 && month == previous + 1;
+    previous = month;
+  }
+  if (complete) return;
   std::vector<dashboard::Cell> filled;
   for (dashboard::Cell& cell : series.cells) {
     while (!filled.empty() && NextMonth(filled.back().period) < cell.period &&
@@ -168,8 +192,25 @@ Result<std::optional<dashboard::MeasureData>> HubDashboardSource::ReadMeasure(
   const MeasureDefinition* definition = FindMeasure(BuiltInCatalogue(), code);
   if (definition == nullptr) return std::optional<dashboard::MeasureData>();
   std::lock_guard lock(mu_);
+  LLS_ASSIGN_OR_RETURN(int64_t version, db_.DataVersion());
+  if (cache_version_ != version) {
+    cache_.clear();
+    cache_version_ = version;
+  }
+  auto key = std::make_pair(code, with_parts);
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    return std::optional<dashboard::MeasureData>(it->second);
+  }
+  LLS_ASSIGN_OR_RETURN(dashboard::MeasureData data, ReadMeasureData(*definition, with_parts));
+  cache_.emplace(std::move(key), data);
+  return std::optional<dashboard::MeasureData>(std::move(data));
+}
+
+Result<dashboard::MeasureData> HubDashboardSource::ReadMeasureData(
+    const MeasureDefinition& definition, bool with_parts) {
+  const std::string& code = definition.code;
   dashboard::MeasureData data;
-  data.measure = DashboardMeasure(*definition);
+  data.measure = DashboardMeasure(definition);
   if (auto target = config_.targets.find(code); target != config_.targets.end()) {
     data.target = target->second;
   }
@@ -200,7 +241,7 @@ Result<std::optional<dashboard::MeasureData>> HubDashboardSource::ReadMeasure(
         data.parts.push_back(std::move(part));
       }
     }
-    return std::optional<dashboard::MeasureData>(std::move(data));
+    return data;
   }
   data.main = {config_.name, "lls", "", {}};
   LLS_ASSIGN_OR_RETURN(std::vector<AggregateRow> rows, ReadAggregates(db_, code));
@@ -208,7 +249,7 @@ Result<std::optional<dashboard::MeasureData>> HubDashboardSource::ReadMeasure(
     if (row.lls == config_.name) data.main.cells.push_back(CellOf(row));
   }
   FillGaps(data.main);
-  if (!with_parts) return std::optional<dashboard::MeasureData>(std::move(data));
+  if (!with_parts) return data;
   LLS_ASSIGN_OR_RETURN(std::vector<TrustFigure> figures, ReadTrustFigures(db_, code));
   std::map<std::string, size_t> index;  // trust name -> parts position
   for (const TrustFigure& f : figures) {
@@ -225,7 +266,7 @@ Result<std::optional<dashboard::MeasureData>> HubDashboardSource::ReadMeasure(
     data.parts[it->second].cells.push_back(std::move(cell));
   }
   for (dashboard::Series& part : data.parts) FillGaps(part);
-  return std::optional<dashboard::MeasureData>(std::move(data));
+  return data;
 }
 
 Result<std::vector<dashboard::LearningEntry>> HubDashboardSource::Learning() {

@@ -15,8 +15,10 @@
 // Health() does not wait for it (a read in progress shows the database answers).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "dashboard/source.h"
 #include "exchange/clock.h"
@@ -50,12 +52,22 @@ class HubDashboardSource final : public dashboard::Source {
   Result<bool> IsNational();
   Result<std::optional<dashboard::MeasureData>> ReadMeasure(const std::string& code,
                                                             bool with_parts);
+  // ReadMeasure's result from hub.db; called with mu_ held.
+  Result<dashboard::MeasureData> ReadMeasureData(const MeasureDefinition& definition,
+                                                 bool with_parts);
+
 
   std::mutex mu_;
   HubConfig config_;
   db::Database db_;
   const HubMetrics& metrics_;
   const Clock& clock_;
+  // Measures as last read, valid while hub.db's data_version is cache_version_ (it changes
+  // whenever the hub loop commits): a dashboard is read far more often than figures arrive,
+  // and a measure with a chart per trust is thousands of rows. Keyed by (code, with parts);
+  // at most one entry per catalogue measure and form. Guarded by mu_.
+  std::map<std::pair<std::string, bool>, dashboard::MeasureData> cache_;
+  std::optional<int64_t> cache_version_;
 };
 
 // The dashboard's view of a catalogue entry (scale 100 for percent, 1000 for "per 1000").
