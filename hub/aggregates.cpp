@@ -2,7 +2,9 @@
 
 #include "hub/roles.h"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <span>
 #include <utility>
@@ -145,6 +147,30 @@ struct Delta {
 
 std::span<const uint8_t> Span(const MessageId& id) { return {id.data(), id.size()}; }
 
+// A point's columns exactly as agg_points stores them: what decides whether a resent point
+// changed (a suppressed point's placeholder counts included, so the table stays the same).
+struct Stored {
+  int64_t numerator = 0;
+  int64_t denominator = 0;
+  bool numerator_suppressed = false;
+  bool denominator_suppressed = false;
+  bool operator==(const Stored&) const = default;
+
+  static Stored Of(const MeasurePoint& p) {
+    return {static_cast<int64_t>(p.numerator), static_cast<int64_t>(p.denominator),
+            p.numerator_suppressed, p.denominator_suppressed};
+  }
+  Figure figure() const {
+    Figure f;
+    f.suppressed = numerator_suppressed || denominator_suppressed;
+    if (!f.suppressed) {  // a suppressed point's counts are placeholders, never summed
+      f.numerator = numerator;
+      f.denominator = denominator;
+    }
+    return f;
+  }
+};
+
 class Maintainer {
  public:
   // `changed` (may be null) collects the cells AdjustCell touches.
@@ -152,64 +178,142 @@ class Maintainer {
       : db_(db), rows_(rows), changed_(changed) {}
 
   // Makes `summary` (or, when null, nothing) the current summary of (member, project).
+  //
+  // A trust's figure for a key is its point with the highest hub_seq (FigureOf). Most keys'
+  // figures are known without asking: a project's point is the figure when no other current
+  // project of the member is newer, and the member's other projects are summed up in one
+  // probe (Others). FigureOf runs only for keys another project may hold; a resend whose
+  // points are all unchanged (the common case: a node resends its whole history monthly)
+  // writes one agg_projects row and moves its points' hub_seq, and touches no cell.
   Status Replace(const Member& member, const std::string& project, uint64_t hub_seq,
                  uint64_t sequence, const MessageId& message_id, const ProjectSummary* summary) {
-    std::set<Key> keys;
-    LLS_ASSIGN_OR_RETURN(db::Statement old_points,
-                         db_.Prepare("SELECT measure, period FROM agg_points "
-                                     "WHERE member_id = ? AND project_id = ?"));
-    old_points.Bind(1, member.id).Bind(2, project);
-    for (;;) {
-      LLS_ASSIGN_OR_RETURN(bool row, old_points.Step());
-      if (!row) break;
-      ++rows_;
-      keys.emplace(old_points.ColumnText(0), old_points.ColumnText(1));
-    }
+    LLS_ASSIGN_OR_RETURN(StoredPoints old, ReadProject(member.id, project));
     // A summary naming the same (measure, period) twice: the last occurrence stands.
-    std::map<Key, MeasurePoint> fresh;
+    std::map<Key, Stored> fresh;
     if (summary != nullptr) {
       for (const MeasureSeries& series : summary->measures) {
-        for (const MeasurePoint& p : series.points) fresh[{series.measure_code, p.period}] = p;
+        for (const MeasurePoint& p : series.points) {
+          fresh[{series.measure_code, p.period}] = Stored::Of(p);
+        }
       }
-      for (const auto& [key, point] : fresh) keys.insert(key);
+    }
+    LLS_ASSIGN_OR_RETURN(OtherProjects others, Others(member.id, project));
+    // hub_seq is the log position, so a fresh point is always the newest; checked all the same,
+    // so that a violated assumption costs queries, never a wrong figure.
+    const bool old_is_figure = others.count == 0 || others.newest < old.oldest_seq;
+    const bool fresh_is_figure = others.count == 0 || others.newest < static_cast<int64_t>(hub_seq);
+
+    // Per key whose figure may change: the figure before, and after when already known.
+    struct Change {
+      std::optional<Figure> before;
+      std::optional<std::optional<Figure>> after;  // empty: ask FigureOf after the writes
+    };
+    std::map<Key, Change> changes;
+    auto consider = [&](const Key& key) -> Status {
+      auto o = old.points.find(key);
+      auto f = fresh.find(key);
+      std::optional<std::optional<Figure>> before, after;
+      if (o != old.points.end()) {
+        if (old_is_figure) before = o->second.figure();
+      } else if (others.count == 0) {
+        before.emplace();  // no point of the member holds the key
+      }
+      if (f != fresh.end()) {
+        if (fresh_is_figure) after = f->second.figure();
+      } else if (others.count == 0) {
+        after.emplace();
+      }
+      if (before && after && *before == *after) return Status::Ok();
+      if (!before) {
+        LLS_ASSIGN_OR_RETURN(before, FigureOf(member.id, key));
+      }
+      changes[key] = Change{*before, after};
+      return Status::Ok();
+    };
+    for (const auto& [key, point] : old.points) LLS_RETURN_IF_ERROR(consider(key));
+    for (const auto& [key, point] : fresh) {
+      if (!old.points.contains(key)) LLS_RETURN_IF_ERROR(consider(key));
     }
 
-    std::map<Key, std::optional<Figure>> before;
-    for (const Key& key : keys) {
-      LLS_ASSIGN_OR_RETURN(before[key], FigureOf(member.id, key));
-    }
-
-    LLS_ASSIGN_OR_RETURN(
-        db::Statement remove,
-        db_.Prepare("DELETE FROM agg_points WHERE member_id = ? AND project_id = ?"));
-    remove.Bind(1, member.id).Bind(2, project);
-    LLS_RETURN_IF_ERROR(remove.Run());
     if (summary == nullptr) {
-      LLS_ASSIGN_OR_RETURN(db::Statement drop,
-                           db_.Prepare("UPDATE agg_projects SET retracted = 1 WHERE member_id = ? "
-                                       "AND project_id = ?"));
-      drop.Bind(1, member.id).Bind(2, project);
-      LLS_RETURN_IF_ERROR(drop.Run());
+      LLS_RETURN_IF_ERROR(Retract(member.id, project));
     } else {
-      LLS_RETURN_IF_ERROR(StoreSummary(member, project, hub_seq, sequence, message_id, fresh));
+      LLS_RETURN_IF_ERROR(StoreSummary(member, project, hub_seq, sequence, message_id));
+      LLS_RETURN_IF_ERROR(StorePoints(member.id, project, hub_seq, old, fresh));
     }
-    ++rows_;
 
-    for (const Key& key : keys) {
-      LLS_ASSIGN_OR_RETURN(std::optional<Figure> after, FigureOf(member.id, key));
-      if (after == before[key]) continue;
+    for (auto& [key, change] : changes) {
+      if (!change.after) {
+        LLS_ASSIGN_OR_RETURN(change.after, FigureOf(member.id, key));
+      }
+      if (*change.after == change.before) continue;
       Delta delta;
-      delta.Add(before[key], -1);
-      delta.Add(after, +1);
+      delta.Add(change.before, -1);
+      delta.Add(*change.after, +1);
       LLS_RETURN_IF_ERROR(AdjustCell(member.lls, key, delta));
     }
     return Status::Ok();
   }
 
  private:
+  struct StoredPoints {
+    std::map<Key, Stored> points;
+    int64_t oldest_seq = 0;  // the lowest hub_seq among them (all equal: one summary's)
+  };
+  struct OtherProjects {
+    int64_t count = 0;   // the member's other current (not retracted) projects
+    int64_t newest = 0;  // their highest hub_seq: every point of a project carries its hub_seq
+  };
+
+  Result<StoredPoints> ReadProject(int64_t member_id, const std::string& project) {
+    LLS_ASSIGN_OR_RETURN(
+        db::Statement select,
+        db_.Prepare("SELECT measure, period, numerator, denominator, numerator_suppressed, "
+                    "denominator_suppressed, hub_seq FROM agg_points "
+                    "WHERE member_id = ? AND project_id = ?"));
+    select.Bind(1, member_id).Bind(2, project);
+    StoredPoints old;
+    for (bool first = true;; first = false) {
+      LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      ++rows_;
+      old.points[{select.ColumnText(0), select.ColumnText(1)}] =
+          Stored{select.ColumnInt(2), select.ColumnInt(3), select.ColumnInt(4) != 0,
+                 select.ColumnInt(5) != 0};
+      old.oldest_seq = first ? select.ColumnInt(6) : std::min(old.oldest_seq, select.ColumnInt(6));
+    }
+    return old;
+  }
+
+  Result<OtherProjects> Others(int64_t member_id, const std::string& project) {
+    LLS_ASSIGN_OR_RETURN(
+        db::Statement select,
+        db_.Prepare("SELECT COUNT(*), COALESCE(MAX(hub_seq), 0) FROM agg_projects "
+                    "WHERE member_id = ? AND project_id <> ? AND retracted = 0"));
+    select.Bind(1, member_id).Bind(2, project);
+    LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+    ++rows_;
+    if (!row) return OtherProjects{};
+    return OtherProjects{select.ColumnInt(0), select.ColumnInt(1)};
+  }
+
+  Status Retract(int64_t member_id, const std::string& project) {
+    LLS_ASSIGN_OR_RETURN(
+        db::Statement remove,
+        db_.Prepare("DELETE FROM agg_points WHERE member_id = ? AND project_id = ?"));
+    remove.Bind(1, member_id).Bind(2, project);
+    LLS_RETURN_IF_ERROR(remove.Run());
+    LLS_ASSIGN_OR_RETURN(db::Statement drop,
+                         db_.Prepare("UPDATE agg_projects SET retracted = 1 WHERE member_id = ? "
+                                     "AND project_id = ?"));
+    drop.Bind(1, member_id).Bind(2, project);
+    LLS_RETURN_IF_ERROR(drop.Run());
+    ++rows_;
+    return Status::Ok();
+  }
+
   Status StoreSummary(const Member& member, const std::string& project, uint64_t hub_seq,
-                      uint64_t sequence, const MessageId& message_id,
-                      const std::map<Key, MeasurePoint>& points) {
+                      uint64_t sequence, const MessageId& message_id) {
     LLS_ASSIGN_OR_RETURN(
         db::Statement upsert,
         db_.Prepare("INSERT INTO agg_projects (member_id, project_id, lls, hub_seq, message_id, "
@@ -225,23 +329,76 @@ class Maintainer {
         .Bind(5, Span(message_id))
         .Bind(6, static_cast<int64_t>(sequence));
     LLS_RETURN_IF_ERROR(upsert.Run());
+    ++rows_;
+    return Status::Ok();
+  }
+
+  // Leaves the project's points equal to `fresh`, every one at `hub_seq` (it decides which
+  // project's point is the figure), writing only what differs from `old`.
+  Status StorePoints(int64_t member_id, const std::string& project, uint64_t hub_seq,
+                     const StoredPoints& old, const std::map<Key, Stored>& fresh) {
+    const auto seq = static_cast<int64_t>(hub_seq);
+    LLS_ASSIGN_OR_RETURN(db::Statement remove,
+                         db_.Prepare("DELETE FROM agg_points WHERE member_id = ? AND "
+                                     "project_id = ? AND measure = ? AND period = ?"));
+    bool any_unchanged = false;
+    for (const auto& [key, point] : old.points) {
+      auto f = fresh.find(key);
+      if (f != fresh.end()) {
+        any_unchanged = any_unchanged || f->second == point;
+        continue;
+      }
+      remove.Bind(1, member_id).Bind(2, project).Bind(3, key.first).Bind(4, key.second);
+      LLS_RETURN_IF_ERROR(remove.Run());
+      remove.Reset();
+      ++rows_;
+    }
+    if (any_unchanged && old.oldest_seq != seq) {  // one statement for all kept points
+      LLS_ASSIGN_OR_RETURN(db::Statement move,
+                           db_.Prepare("UPDATE agg_points SET hub_seq = ? WHERE member_id = ? "
+                                       "AND project_id = ?"));
+      move.Bind(1, seq).Bind(2, member_id).Bind(3, project);
+      LLS_RETURN_IF_ERROR(move.Run());
+      ++rows_;
+    }
+    LLS_ASSIGN_OR_RETURN(
+        db::Statement update,
+        db_.Prepare("UPDATE agg_points SET numerator = ?, denominator = ?, "
+                    "numerator_suppressed = ?, denominator_suppressed = ?, hub_seq = ? "
+                    "WHERE member_id = ? AND project_id = ? AND measure = ? AND period = ?"));
     LLS_ASSIGN_OR_RETURN(
         db::Statement insert,
         db_.Prepare("INSERT INTO agg_points (member_id, project_id, measure, period, numerator, "
                     "denominator, numerator_suppressed, denominator_suppressed, hub_seq) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    for (const auto& [key, p] : points) {
-      insert.Bind(1, member.id)
-          .Bind(2, project)
-          .Bind(3, key.first)
-          .Bind(4, key.second)
-          .Bind(5, static_cast<int64_t>(p.numerator))
-          .Bind(6, static_cast<int64_t>(p.denominator))
-          .Bind(7, int64_t{p.numerator_suppressed})
-          .Bind(8, int64_t{p.denominator_suppressed})
-          .Bind(9, static_cast<int64_t>(hub_seq));
-      LLS_RETURN_IF_ERROR(insert.Run());
-      insert.Reset();
+    for (const auto& [key, p] : fresh) {
+      auto o = old.points.find(key);
+      if (o != old.points.end()) {
+        if (o->second == p) continue;
+        update.Bind(1, p.numerator)
+            .Bind(2, p.denominator)
+            .Bind(3, int64_t{p.numerator_suppressed})
+            .Bind(4, int64_t{p.denominator_suppressed})
+            .Bind(5, seq)
+            .Bind(6, member_id)
+            .Bind(7, project)
+            .Bind(8, key.first)
+            .Bind(9, key.second);
+        LLS_RETURN_IF_ERROR(update.Run());
+        update.Reset();
+      } else {
+        insert.Bind(1, member_id)
+            .Bind(2, project)
+            .Bind(3, key.first)
+            .Bind(4, key.second)
+            .Bind(5, p.numerator)
+            .Bind(6, p.denominator)
+            .Bind(7, int64_t{p.numerator_suppressed})
+            .Bind(8, int64_t{p.denominator_suppressed})
+            .Bind(9, seq);
+        LLS_RETURN_IF_ERROR(insert.Run());
+        insert.Reset();
+      }
       ++rows_;
     }
     return Status::Ok();
@@ -258,13 +415,9 @@ class Maintainer {
     LLS_ASSIGN_OR_RETURN(bool row, select.Step());
     ++rows_;
     if (!row) return std::optional<Figure>();
-    Figure f;
-    f.suppressed = select.ColumnInt(2) != 0 || select.ColumnInt(3) != 0;
-    if (!f.suppressed) {  // a suppressed point's counts are placeholders, never summed
-      f.numerator = select.ColumnInt(0);
-      f.denominator = select.ColumnInt(1);
-    }
-    return std::optional<Figure>(f);
+    return std::optional<Figure>(Stored{select.ColumnInt(0), select.ColumnInt(1),
+                                        select.ColumnInt(2) != 0, select.ColumnInt(3) != 0}
+                                     .figure());
   }
 
   Status AdjustCell(const std::string& lls, const Key& key, const Delta& d) {

@@ -3,7 +3,11 @@
 // rollback with the log, and a cost that does not grow with the history.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <map>
 #include <memory>
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -324,6 +328,212 @@ TEST_CASE("a hub.db with history gets its aggregates replayed from the log once"
   CHECK(f.Counts().projects == 2);
   REQUIRE(Aggregates::RegisterSchema(f.store).ok());  // once only
   CHECK(f.Rows() == expected);
+}
+
+TEST_CASE("an unchanged resend keeps every figure and touches no cell", "[aggregates][resend]") {
+  Fixture f;
+  f.aggregates.TrackChangedCells(true);
+  auto history = [] {
+    std::vector<MeasurePoint> points;
+    for (int m = 1; m <= 12; ++m) {
+      char period[8];
+      std::snprintf(period, sizeof period, "2025-%02d", m);
+      points.push_back(m % 4 == 0 ? Suppressed(period, 100 + m)
+                                  : Point(period, static_cast<uint32_t>(m), 100 + m));
+    }
+    return Project("pa", {{"SATOD", points}});
+  };
+  f.Send(f.trust_a, history());
+  f.Send(f.trust_b, Project("pb", {{"SATOD", {Point("2025-01", 7, 70)}}}));
+  const std::vector<AggregateRow> rows = f.Rows();
+  CHECK(rows.size() == 12);
+  CHECK(!f.aggregates.TakeChangedCells().empty());
+  f.Send(f.trust_a, history());  // a node resending its whole history
+  CHECK(f.aggregates.TakeChangedCells().empty());
+  // The project row, the points read, the other projects and one update for all of them.
+  CHECK(f.aggregates.rows_touched() <= 12 + 4);
+  CHECK(f.Rows() == rows);
+  // Only one point changed: one cell.
+  ProjectSummary changed = history();
+  changed.measures[0].points[2].numerator = 30;  // March: 3 -> 30
+  f.Send(f.trust_a, changed);
+  CHECK(f.aggregates.TakeChangedCells() == std::set<CellKey>{{"north", "SATOD", "2025-03"}});
+  CHECK(f.Rows()[2] == Row("north", "SATOD", "2025-03", 1, 30, 103));
+}
+
+TEST_CASE("an unchanged resend of an older project makes its points the figures again",
+          "[aggregates][resend]") {
+  Fixture f;
+  f.aggregates.TrackChangedCells(true);
+  ProjectSummary p1 =
+      Project("p1", {{"SATOD", {Point("2026-01", 25, 210), Point("2026-02", 10, 200)}}});
+  f.Send(f.trust_a, p1);
+  f.Send(f.trust_a, Project("p2", {{"SATOD", {Point("2026-01", 30, 220)}}}));
+  CHECK(f.Rows()[0] == Row("north", "SATOD", "2026-01", 1, 30, 220));
+  f.aggregates.TakeChangedCells();
+  // The same p1 again: it is now the most recent summary holding January.
+  f.Send(f.trust_a, p1);
+  CHECK(f.Rows() == std::vector<AggregateRow>{
+                        Row("north", "SATOD", "2026-01", 1, 25, 210),
+                        Row("north", "SATOD", "2026-02", 1, 10, 200),
+                    });
+  CHECK(f.aggregates.TakeChangedCells() == std::set<CellKey>{{"north", "SATOD", "2026-01"}});
+  auto figures = ReadTrustFigures(f.store.database(), std::string("SATOD"));
+  REQUIRE(figures.ok());
+  REQUIRE(figures->size() == 2);
+  CHECK((*figures)[0].numerator == 25);
+  // And p1 once more: nothing changes.
+  f.Send(f.trust_a, p1);
+  CHECK(f.aggregates.TakeChangedCells().empty());
+  CHECK(f.Rows()[0] == Row("north", "SATOD", "2026-01", 1, 25, 210));
+  // p2 unchanged, once more the newest: its January is the figure again.
+  f.Send(f.trust_a, Project("p2", {{"SATOD", {Point("2026-01", 30, 220)}}}));
+  CHECK(f.Rows()[0] == Row("north", "SATOD", "2026-01", 1, 30, 220));
+  // Two projects holding the same figure: moving between them changes no cell.
+  f.Send(f.trust_a, Project("p3", {{"SATOD", {Point("2026-01", 30, 220)}}}));
+  f.aggregates.TakeChangedCells();
+  f.Send(f.trust_a, Project("p2", {{"SATOD", {Point("2026-01", 30, 220)}}}));
+  CHECK(f.aggregates.TakeChangedCells().empty());
+  CHECK(f.Rows()[0] == Row("north", "SATOD", "2026-01", 1, 30, 220));
+}
+
+TEST_CASE("a point that disappears falls back to the member's other project, or goes",
+          "[aggregates][resend]") {
+  Fixture f;
+  f.Send(f.trust_a, Project("p1", {{"SATOD", {Point("2026-01", 25, 210)}}}));
+  f.Send(f.trust_a,
+         Project("p2", {{"SATOD", {Point("2026-01", 30, 220), Point("2026-02", 12, 120)}}}));
+  f.Send(f.trust_b, Project("pb", {{"SATOD", {Point("2026-02", 5, 50)}}}));
+  CHECK(f.Rows() == std::vector<AggregateRow>{
+                        Row("north", "SATOD", "2026-01", 1, 30, 220),
+                        Row("north", "SATOD", "2026-02", 2, 17, 170),
+                    });
+  // p2 drops January (p1's point stands again) and February (only trust b's is left); the
+  // month it adds is held by no other project.
+  f.Send(f.trust_a, Project("p2", {{"SATOD", {Point("2026-03", 1, 10)}}}));
+  CHECK(f.Rows() == std::vector<AggregateRow>{
+                        Row("north", "SATOD", "2026-01", 1, 25, 210),
+                        Row("north", "SATOD", "2026-02", 1, 5, 50),
+                        Row("north", "SATOD", "2026-03", 1, 1, 10),
+                    });
+  // An empty summary removes every point of the project.
+  f.Send(f.trust_a, Project("p2", {}));
+  CHECK(f.Rows() == std::vector<AggregateRow>{
+                        Row("north", "SATOD", "2026-01", 1, 25, 210),
+                        Row("north", "SATOD", "2026-02", 1, 5, 50),
+                    });
+  // p2 adds January back while p1, older, holds it: p2's point is the figure.
+  f.Send(f.trust_a, Project("p2", {{"SATOD", {Point("2026-01", 31, 221)}}}));
+  CHECK(f.Rows()[0] == Row("north", "SATOD", "2026-01", 1, 31, 221));
+  // Retracting the older p1 while p2 holds January: no change.
+  MessageId p1 = f.Send(f.trust_a, Project("p1", {{"SATOD", {Point("2026-01", 25, 210)}}}));
+  CHECK(f.Rows()[0] == Row("north", "SATOD", "2026-01", 1, 25, 210));
+  f.Send(f.trust_a, Project("p2", {{"SATOD", {Point("2026-01", 31, 221)}}}));
+  f.Send(f.trust_a, Retraction{p1, ""});
+  CHECK(f.Rows()[0] == Row("north", "SATOD", "2026-01", 1, 31, 221));
+}
+
+TEST_CASE("a resend that changes only suppression, or only a suppressed placeholder",
+          "[aggregates][resend]") {
+  Fixture f;
+  f.aggregates.TrackChangedCells(true);
+  f.Send(f.trust_a, Project("pa", {{"SATOD", {Point("2026-01", 25, 210)}}}));
+  // The same counts, now suppressed: out of the sums, into suppressed_cells.
+  f.Send(f.trust_a, Project("pa", {{"SATOD", {{"2026-01", 25, 210, true, false}}}}));
+  CHECK(f.Rows() == std::vector<AggregateRow>{Row("north", "SATOD", "2026-01", 0, 0, 0, 1)});
+  f.aggregates.TakeChangedCells();
+  // A suppressed point whose placeholder counts change: the figure does not; the point does.
+  f.Send(f.trust_a, Project("pa", {{"SATOD", {{"2026-01", 3, 200, true, false}}}}));
+  CHECK(f.aggregates.TakeChangedCells().empty());
+  CHECK(f.Rows() == std::vector<AggregateRow>{Row("north", "SATOD", "2026-01", 0, 0, 0, 1)});
+  // The other flag instead: still one suppressed cell.
+  f.Send(f.trust_a, Project("pa", {{"SATOD", {{"2026-01", 3, 200, false, true}}}}));
+  CHECK(f.aggregates.TakeChangedCells().empty());
+  // Unsuppressed: the stored counts are the new ones, not the old placeholders.
+  f.Send(f.trust_a, Project("pa", {{"SATOD", {Point("2026-01", 3, 200)}}}));
+  CHECK(f.Rows() == std::vector<AggregateRow>{Row("north", "SATOD", "2026-01", 1, 3, 200, 0)});
+  // Suppressed in a newer project, while the older one holds an unsuppressed point.
+  f.Send(f.trust_a, Project("pq", {{"SATOD", {Suppressed("2026-01", 200)}}}));
+  CHECK(f.Rows() == std::vector<AggregateRow>{Row("north", "SATOD", "2026-01", 0, 0, 0, 1)});
+  f.Send(f.trust_a, Project("pa", {{"SATOD", {Point("2026-01", 3, 200)}}}));
+  CHECK(f.Rows() == std::vector<AggregateRow>{Row("north", "SATOD", "2026-01", 1, 3, 200, 0)});
+}
+
+// Random summaries, resends and retractions from two trusts over three projects each: after
+// every message the cells equal a recomputation (Rows), and each trust's figures equal the
+// rule applied to a model of the current summaries.
+TEST_CASE("random resends and retractions keep the view equal to the rule",
+          "[aggregates][resend]") {
+  Fixture f;
+  std::mt19937 random(20260501);
+  auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
+  struct Current {
+    MessageId id;
+    uint64_t order;  // when it was stored
+    std::map<std::string, MeasurePoint> points;  // by period (one measure)
+  };
+  std::map<std::pair<int, int>, Current> model;  // (trust, project) -> current summary
+  std::map<std::pair<int, int>, ProjectSummary> last;
+  const crypto::Identity* trusts[2] = {&f.trust_a, &f.trust_b};
+  const char* names[2] = {"trust-a", "trust-b"};
+  uint64_t order = 0;
+  for (int step = 0; step < 300; ++step) {
+    const int trust = pick(2);
+    const int project = pick(3);
+    const std::pair<int, int> at{trust, project};
+    const std::string project_id = "p" + std::to_string(project);
+    const int what = pick(10);
+    if (what == 0 && model.contains(at)) {
+      f.Send(*trusts[trust], Retraction{model[at].id, ""});
+      model.erase(at);
+      continue;
+    }
+    ProjectSummary summary;
+    if (what <= 5 && last.contains(at)) {
+      summary = last[at];  // a resend, perhaps with one point changed
+      if (what >= 4 && !summary.measures[0].points.empty()) {
+        MeasurePoint& p = summary.measures[0].points[pick(
+            static_cast<int>(summary.measures[0].points.size()))];
+        p.numerator = static_cast<uint32_t>(pick(20));
+        p.numerator_suppressed = pick(4) == 0;
+      }
+    } else {
+      std::vector<MeasurePoint> points;
+      for (int m = 1; m <= 6; ++m) {
+        if (pick(3) == 0) continue;
+        MeasurePoint p = Point("2026-0" + std::to_string(m), static_cast<uint32_t>(pick(20)),
+                               static_cast<uint32_t>(20 + pick(5)));
+        p.numerator_suppressed = pick(5) == 0;
+        p.denominator_suppressed = pick(9) == 0;
+        points.push_back(p);
+      }
+      summary = Project(project_id, {{"SATOD", points}});
+    }
+    last[at] = summary;
+    Current current{f.Send(*trusts[trust], summary), ++order, {}};
+    for (const MeasurePoint& p : summary.measures[0].points) current.points[p.period] = p;
+    model[at] = current;
+
+    f.Rows();  // equals RecomputeAggregates
+    std::map<std::pair<std::string, std::string>, std::pair<uint64_t, MeasurePoint>> expected;
+    for (const auto& [key, c] : model) {
+      for (const auto& [period, p] : c.points) {
+        auto& slot = expected[{names[key.first], period}];
+        if (slot.first < c.order) slot = {c.order, p};
+      }
+    }
+    auto figures = ReadTrustFigures(f.store.database(), std::string("SATOD"));
+    REQUIRE(figures.ok());
+    REQUIRE(figures->size() == expected.size());
+    for (const TrustFigure& t : *figures) {
+      INFO("step " << step << " " << t.trust << " " << t.period);
+      const MeasurePoint& p = expected.at({t.trust, t.period}).second;
+      const bool suppressed = p.numerator_suppressed || p.denominator_suppressed;
+      CHECK(t.suppressed == suppressed);
+      CHECK(t.numerator == (suppressed ? 0 : p.numerator));
+      CHECK(t.denominator == (suppressed ? 0 : p.denominator));
+    }
+  }
 }
 
 }  // namespace
