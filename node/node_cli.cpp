@@ -31,6 +31,14 @@ namespace lls::node {
 
 namespace {
 
+// True when redaction left identifiers in some message (it will be refused).
+bool LeftAfterRedaction(const std::vector<lls::node::Outgoing>& outgoing) {
+  for (const lls::node::Outgoing& o : outgoing) {
+    if (o.left_after_redaction) return true;
+  }
+  return false;
+}
+
 using nlohmann::json;
 
 // A storage fault (node.db on a full disk, an I/O error) gets the same advice whatever the
@@ -122,7 +130,8 @@ void PrintOutgoing(const Outgoing& o) {
     field("text", l->text);
   }
   for (const FieldFinding& f : o.findings) {
-    std::printf("  ! %s %s:%zu:%zu: %s\n", o.redacted ? "redacted" : "FOUND", f.field.c_str(),
+    const bool left = f.field.find(" (after redaction)") != std::string::npos;
+    std::printf("  ! %s %s:%zu:%zu: %s\n", o.redacted && !left ? "redacted" : "FOUND", f.field.c_str(),
                 f.finding.line, f.finding.column, (f.finding.kind + ": " + f.finding.masked).c_str());
   }
 }
@@ -235,12 +244,13 @@ int Preview(const std::filesystem::path& config_path, bool redact, bool json_out
                           {"local_id", o.local_id},
                           {"body", BodyToJson(o.body)},
                           {"findings", found},
-                          {"redacted", o.redacted}});
+                          {"redacted", o.redacted},
+                          {"left_after_redaction", o.left_after_redaction}});
     }
     std::cout << json{{"hub", node->config.hub_endpoint},
                       {"messages", messages},
                       {"findings", findings},
-                      {"would_publish", findings == 0 || redact}}
+                      {"would_publish", findings == 0 || (redact && !LeftAfterRedaction(*outgoing))}}
                      .dump()
               << "\n";
     return 0;

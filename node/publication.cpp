@@ -17,6 +17,12 @@ void ScrubField(const Scrubber& scrubber, const std::string& field, std::string&
   if (redact) {
     text = scrubber.Redact(text);
     out.redacted = true;
+    // What redaction could not remove must not leave the trust: it stays a finding, and
+    // QueueAll refuses the message.
+    for (Finding& f : scrubber.Scan(text)) {
+      out.findings.push_back({field + " (after redaction)", std::move(f)});
+      out.left_after_redaction = true;
+    }
   }
 }
 
@@ -111,7 +117,7 @@ size_t CountFindings(const std::vector<Outgoing>& outgoing) {
 Result<std::vector<Envelope>> QueueAll(NodeStore& store, const crypto::Identity& identity,
                                        const std::vector<Outgoing>& outgoing, int64_t now_ms) {
   for (const Outgoing& o : outgoing) {
-    if (!o.findings.empty() && !o.redacted) {
+    if (!o.findings.empty() && (!o.redacted || o.left_after_redaction)) {
       return Status(Code::kPermissionDenied,
                     "refusing to queue '" + o.local_id + "': it holds identifiers");
     }

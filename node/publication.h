@@ -34,6 +34,8 @@ struct Outgoing {
   Body body;                           // exactly what will be signed and sent
   std::vector<FieldFinding> findings;  // identifiers in its free text (replaced when redacted)
   bool redacted = false;
+  // Redaction left findings in the text (node/scrubber.h Redact): the message is refused.
+  bool left_after_redaction = false;
 };
 
 struct PublicationOptions {
@@ -50,7 +52,8 @@ Result<std::vector<Outgoing>> BuildPending(NodeStore& store, const crypto::Ident
 size_t CountFindings(const std::vector<Outgoing>& outgoing);
 
 // Seals and queues every message and marks its item published (one transaction). Refuses
-// (kPermissionDenied) if any message still holds findings that were not redacted.
+// (kPermissionDenied) if any message still holds findings that were not redacted, or that
+// redaction could not remove.
 Result<std::vector<Envelope>> QueueAll(NodeStore& store, const crypto::Identity& identity,
                                        const std::vector<Outgoing>& outgoing, int64_t now_ms);
 

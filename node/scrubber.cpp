@@ -142,11 +142,14 @@ std::vector<Finding> Scrubber::Scan(std::string_view text) const {
 }
 
 std::string Scrubber::Redact(std::string_view text) const {
-  // Some detectors refuse a span because of what follows it ("a@b.Dr07700900123" is no e-mail
-  // address), and replacing what follows can change that; so redact until nothing is found.
-  // Only a local pattern that matches a placeholder could keep finding things: kRounds bounds
-  // that.
-  constexpr int kRounds = 4;
+  // Some detectors refuse a span because of what is next to it ("a@b.Dr07700900123" is no
+  // e-mail address; "0424.0710896 0874" looks like a decimal, not a phone number), and
+  // replacing a neighbour can change that; so redact until nothing is found. Each round can
+  // expose the next link of such a chain (fuzz_scrubber found one needing 6 rounds; 4 were
+  // allowed then, and a name and a phone number were left in the "redacted" text). Only a
+  // local pattern that matches a placeholder could keep finding things for ever: kRounds
+  // bounds that, and the caller rescans (node/publication.cpp refuses what is left).
+  constexpr int kRounds = 64;
   std::string out(text);
   for (int round = 0; round < kRounds; ++round) {
     std::vector<Finding> findings = Scan(out);

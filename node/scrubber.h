@@ -82,8 +82,9 @@ class Scrubber {
   std::vector<Finding> Scan(std::string_view text) const;
 
   // `text` with each finding replaced by its placeholder ("[NHS NUMBER]" ...), scanned again
-  // and redacted again (up to 4 rounds) until nothing is found. The placeholders match no
-  // built-in detector, so Scan(Redact(text)) is empty unless a local pattern matches one.
+  // and redacted again (up to 64 rounds) until nothing is found. The placeholders match no
+  // built-in detector, so Scan(Redact(text)) is empty unless a local pattern matches one or a
+  // chain of findings, each exposed by redacting the one before, is longer than 64.
   std::string Redact(std::string_view text) const;
 
   // "[NHS NUMBER]" for "nhs-number", "[HOSPITAL NUMBER]" for "local:hospital-number".

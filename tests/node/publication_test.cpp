@@ -183,5 +183,36 @@ TEST_CASE("retracted items are not pending until imported again", "[publication]
   CHECK_FALSE(unknown->has_value());
 }
 
+TEST_CASE("what redaction cannot remove is a finding, and the message is refused",
+          "[publication]") {
+  Fixture f;
+  // A local pattern that matches its own placeholder ("[WARD CODE]"): every round of Redact
+  // finds it again, so something is always left. Fail closed: the item is not queued.
+  f.scrubber = Scrubber::Create({{"ward-code", R"(\bWARD\b)"}}).value();
+  ImportBatch batch;
+  batch.projects = {Project("P-1", "Pathway")};
+  LearningRecord note;
+  note.local_id = "L-1";
+  note.title = "Handover learning";
+  note.kind = LearningKind::kError;
+  note.area = ClinicalArea::kSmokeFreePregnancy;
+  note.text = "Raised on WARD 7 at handover.";
+  batch.learning = {note};
+  f.Import(batch);
+  f.options.redact = true;
+  std::vector<Outgoing> out = f.Build();
+  REQUIRE(out.size() == 2);
+  CHECK(out[1].redacted);
+  CHECK(out[1].left_after_redaction);
+  bool left = false;
+  for (const FieldFinding& ff : out[1].findings) {
+    left = left || ff.field == "text (after redaction)";
+  }
+  CHECK(left);
+  auto refused = QueueAll(*f.store, f.identity, out, 2000);
+  CHECK(refused.status().code() == Code::kPermissionDenied);
+  CHECK(f.store->outbox().Stats()->queued == 0);
+}
+
 }  // namespace
 }  // namespace lls::node
