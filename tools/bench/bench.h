@@ -69,6 +69,10 @@ struct Figure {
   std::optional<bool> met;
 };
 
+// A figure as a scenario reports it; Judge() fills in ratio, target and met.
+Figure MakeFigure(std::string key, std::string label, std::string unit, double value,
+                  bool higher_is_better, std::string note = "");
+
 // What every scenario gets.
 struct BenchContext {
   BenchOptions options;

@@ -96,14 +96,7 @@ Result<uint64_t> ProveLive(std::vector<std::unique_ptr<ClientShard>>& shards, si
 }
 
 Figure KiBFigure(const char* key, const char* label, double value, std::string note) {
-  Figure f;
-  f.key = key;
-  f.label = label;
-  f.unit = "KiB";
-  f.value = value;
-  f.higher_is_better = false;
-  f.note = std::move(note);
-  return f;
+  return MakeFigure(key, label, "KiB", value, false, std::move(note));
 }
 
 }  // namespace

@@ -140,14 +140,7 @@ Result<Timings> TimeRequests(const HubRig& rig, size_t count, size_t trusts, int
 }
 
 Figure LatencyFigure(const char* key, const char* label, double value, const std::string& note) {
-  Figure f;
-  f.key = key;
-  f.label = label;
-  f.unit = "ms";
-  f.value = value;
-  f.higher_is_better = false;
-  f.note = note;
-  return f;
+  return MakeFigure(key, label, "ms", value, false, note);
 }
 
 }  // namespace

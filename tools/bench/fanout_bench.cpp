@@ -36,8 +36,8 @@ Status Follow(const crypto::Identity& me, const HubRig& rig, std::latch& ready,
   options.endpoint = rig.subscribe_endpoint();
   options.server_key = rig.hub_key().curve;
   auto transport = transport::ClientTransport::Connect(me, options);
-  Status connected = transport.ok() ? (*transport)->WaitConnected(std::chrono::seconds(30))
-                                    : transport.status();
+  Status connected =
+      transport.ok() ? (*transport)->WaitConnected(std::chrono::seconds(30)) : transport.status();
   ready.count_down();
   LLS_RETURN_IF_ERROR(connected);
   Subscriber subscriber(**transport);
@@ -53,18 +53,6 @@ Status Follow(const crypto::Identity& me, const HubRig& rig, std::latch& ready,
     out.next_seq.store(next);
   }
   return Status::Ok();
-}
-
-Figure Make(std::string key, std::string label, std::string unit, double value, bool higher,
-            std::string note) {
-  Figure f;
-  f.key = std::move(key);
-  f.label = std::move(label);
-  f.unit = std::move(unit);
-  f.value = value;
-  f.higher_is_better = higher;
-  f.note = std::move(note);
-  return f;
 }
 
 // Waits until every follower has read past `head` (or 60 s).
@@ -181,17 +169,18 @@ Result<std::vector<Figure>> RunFanout(const BenchContext& ctx) {
   LLS_RETURN_IF_ERROR(rig->Stop());
 
   std::vector<Figure> figures;
-  figures.push_back(Make(kFanoutKey, "fan-out to 100 subscribers", "deliveries/s", per_s, true,
-                         std::to_string(kSubscribers) + " long-poll subscribers, " +
-                             std::to_string(kPublishers) + " publishers at full window (" +
-                             std::to_string(static_cast<int64_t>(max->msgs_per_s)) +
-                             " msg/s published)"));
-  figures.push_back(Make("delivery_p50_ms", "publish->delivery p50 at half load", "ms",
-                         Percentile(latencies_us, 50) / 1000, false,
-                         "paced at " + std::to_string(static_cast<int64_t>(half)) + " msg/s, " +
-                             std::to_string(latencies_us.size()) + " deliveries"));
-  figures.push_back(Make(kDeliveryP99Key, "publish->delivery p99 at half load", "ms",
-                         Percentile(latencies_us, 99) / 1000, false, ""));
+  figures.push_back(
+      MakeFigure(kFanoutKey, "fan-out to 100 subscribers", "deliveries/s", per_s, true,
+                 std::to_string(kSubscribers) + " long-poll subscribers, " +
+                     std::to_string(kPublishers) + " publishers at full window (" +
+                     std::to_string(static_cast<int64_t>(max->msgs_per_s)) + " msg/s published)"));
+  figures.push_back(MakeFigure("delivery_p50_ms", "publish->delivery p50 at half load", "ms",
+                               Percentile(latencies_us, 50) / 1000, false,
+                               "paced at " + std::to_string(static_cast<int64_t>(half)) +
+                                   " msg/s, " + std::to_string(latencies_us.size()) +
+                                   " deliveries"));
+  figures.push_back(MakeFigure(kDeliveryP99Key, "publish->delivery p99 at half load", "ms",
+                               Percentile(latencies_us, 99) / 1000, false, ""));
   return figures;
 }
 

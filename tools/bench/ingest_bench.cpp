@@ -39,18 +39,6 @@ double VerifyRate(const std::vector<Envelope>& envelopes, unsigned threads, doub
   return all_valid.load() ? static_cast<double>(total.load()) / elapsed : 0;
 }
 
-Figure Make(std::string key, std::string label, std::string unit, double value, bool higher,
-            std::string note) {
-  Figure f;
-  f.key = std::move(key);
-  f.label = std::move(label);
-  f.unit = std::move(unit);
-  f.value = value;
-  f.higher_is_better = higher;
-  f.note = std::move(note);
-  return f;
-}
-
 }  // namespace
 
 Result<std::vector<Figure>> RunIngest(const BenchContext& ctx) {
@@ -69,10 +57,10 @@ Result<std::vector<Figure>> RunIngest(const BenchContext& ctx) {
   ctx.progress("Ed25519 verify of 2 KiB envelopes: " + std::to_string(static_cast<int64_t>(one)) +
                "/s on one core, " + std::to_string(static_cast<int64_t>(all)) + "/s on " +
                std::to_string(cores) + " threads");
-  figures.push_back(Make("verify_one_core_per_s", "Ed25519 verify, one core", "sig/s", one, true,
-                         "crypto::Verify of signed 2 KiB summaries, one thread"));
-  figures.push_back(Make("verify_all_cores_per_s", "Ed25519 verify, all cores", "sig/s", all,
-                         true, std::to_string(cores) + " threads"));
+  figures.push_back(MakeFigure("verify_one_core_per_s", "Ed25519 verify, one core", "sig/s", one,
+                               true, "crypto::Verify of signed 2 KiB summaries, one thread"));
+  figures.push_back(MakeFigure("verify_all_cores_per_s", "Ed25519 verify, all cores", "sig/s", all,
+                               true, std::to_string(cores) + " threads"));
 
   LLS_ASSIGN_OR_RETURN(std::filesystem::path folder, ctx.Folder("ingest"));
   HubRigOptions rig_options;
@@ -88,30 +76,29 @@ Result<std::vector<Figure>> RunIngest(const BenchContext& ctx) {
   ctx.progress("durable ingest: " + std::to_string(static_cast<int64_t>(max.msgs_per_s)) +
                " msg/s (" + std::to_string(max.acked) + " acked in " + std::to_string(seconds) +
                " s)");
-  figures.push_back(Make(kIngestKey, "durable ingest, signed 2 KiB summaries", "msg/s",
-                         max.msgs_per_s, true,
-                         std::to_string(kPublishers) + " nodes x " + std::to_string(kWindow) +
-                             " in flight; acked after COMMIT (WAL, synchronous=FULL); " +
-                             std::to_string(max.acked) + " msgs in " +
-                             std::to_string(static_cast<int>(seconds)) + " s"));
-  figures.push_back(Make("ingest_vs_verify", "ingest / all-core verify rate", "", max.msgs_per_s / all,
-                         true, "same run"));
+  figures.push_back(MakeFigure(
+      kIngestKey, "durable ingest, signed 2 KiB summaries", "msg/s", max.msgs_per_s, true,
+      std::to_string(kPublishers) + " nodes x " + std::to_string(kWindow) +
+          " in flight; acked after COMMIT (WAL, synchronous=FULL); " + std::to_string(max.acked) +
+          " msgs in " + std::to_string(static_cast<int>(seconds)) + " s"));
+  figures.push_back(MakeFigure("ingest_vs_verify", "ingest / all-core verify rate", "",
+                               max.msgs_per_s / all, true, "same run"));
 
   // Half of the maximum, paced: what an operator sees on a busy day that is not a flood.
   const double half = max.msgs_per_s / 2;
   LLS_ASSIGN_OR_RETURN(IngestRun paced, DriveIngest(*rig, seconds, half, 100'000'000));
-  ctx.progress("publish->ack at " + std::to_string(static_cast<int64_t>(half)) +
-               " msg/s: p50 " + std::to_string(Percentile(paced.latencies_us, 50) / 1000) +
-               " ms, p99 " + std::to_string(Percentile(paced.latencies_us, 99) / 1000) + " ms");
+  ctx.progress("publish->ack at " + std::to_string(static_cast<int64_t>(half)) + " msg/s: p50 " +
+               std::to_string(Percentile(paced.latencies_us, 50) / 1000) + " ms, p99 " +
+               std::to_string(Percentile(paced.latencies_us, 99) / 1000) + " ms");
   const std::string note = "paced at half the maximum (" +
                            std::to_string(static_cast<int64_t>(half)) + " msg/s), " +
                            std::to_string(paced.latencies_us.size()) + " samples";
-  figures.push_back(Make(kAckP50Key, "publish->ack p50 at half load", "ms",
-                         Percentile(paced.latencies_us, 50) / 1000, false, note));
-  figures.push_back(Make(kAckP99Key, "publish->ack p99 at half load", "ms",
-                         Percentile(paced.latencies_us, 99) / 1000, false, ""));
-  figures.push_back(Make(kAckP999Key, "publish->ack p99.9 at half load", "ms",
-                         Percentile(paced.latencies_us, 99.9) / 1000, false, ""));
+  figures.push_back(MakeFigure(kAckP50Key, "publish->ack p50 at half load", "ms",
+                               Percentile(paced.latencies_us, 50) / 1000, false, note));
+  figures.push_back(MakeFigure(kAckP99Key, "publish->ack p99 at half load", "ms",
+                               Percentile(paced.latencies_us, 99) / 1000, false, ""));
+  figures.push_back(MakeFigure(kAckP999Key, "publish->ack p99.9 at half load", "ms",
+                               Percentile(paced.latencies_us, 99.9) / 1000, false, ""));
   LLS_RETURN_IF_ERROR(rig->Stop());
   return figures;
 }

@@ -76,6 +76,18 @@ std::string Number(double v) {
 
 }  // namespace
 
+Figure MakeFigure(std::string key, std::string label, std::string unit, double value,
+                  bool higher_is_better, std::string note) {
+  Figure f;
+  f.key = std::move(key);
+  f.label = std::move(label);
+  f.unit = std::move(unit);
+  f.value = value;
+  f.higher_is_better = higher_is_better;
+  f.note = std::move(note);
+  return f;
+}
+
 void Judge(std::vector<Figure>& figures) {
   for (Figure& f : figures) {
     if (f.mosquitto && *f.mosquitto != 0 && !std::isnan(f.value)) f.ratio = f.value / *f.mosquitto;
