@@ -266,6 +266,14 @@ void Client::RunCycle(const transport::ClientOptions& hub, const ClientOptions& 
     return true;
   };
 
+  // Pacing of new messages: the earliest time the next one may be made.
+  const auto new_every =
+      options.max_new_per_second > 0
+          ? std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(1)) /
+                options.max_new_per_second
+          : Clock::duration::zero();
+  auto next_new_at = Clock::now();
+
   while (!stop.load()) {
     // Carried-over messages first, in the order they were made, then new ones.
     for (Outgoing& m : pending_) {
@@ -273,6 +281,13 @@ void Client::RunCycle(const transport::ClientOptions& hub, const ClientOptions& 
       if (!sent_this_cycle.count(m.id) && !send(m)) break;
     }
     while (options.generate && sent_at_.size() < options.window) {
+      if (new_every != Clock::duration::zero()) {
+        const auto now = Clock::now();
+        if (now < next_new_at) break;
+        // The loop wakes every few ms (a reply or a 20 ms timeout): up to 100 ms of credit
+        // keeps the rate, and a longer stall is not made up in one burst.
+        next_new_at = std::max(next_new_at, now - std::chrono::milliseconds(100)) + new_every;
+      }
       std::optional<Outgoing> next = Next();
       if (!next) break;
       pending_.push_back(std::move(*next));

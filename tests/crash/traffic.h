@@ -93,6 +93,9 @@ struct ClientOptions {
   size_t window = 32;                                 // messages in flight
   std::chrono::milliseconds resend_after{2000};       // within one hub lifetime
   bool generate = true;                               // false: only resend what is pending
+  // New messages per second at most (0: as many as the window allows). A test that must
+  // bound how much the hub stores (a small filesystem) paces its traffic with this.
+  int max_new_per_second = 0;
 };
 
 class Client {

@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "exchange/subscribe_client.h"
 #include "tests/crash/consistency.h"
@@ -33,28 +35,31 @@ const char* HubFaultName(HubFault fault) {
 
 namespace {
 
-// What the hub must name in its log line and its metric label for each fault.
-const char* ExpectedCause(HubFault fault) {
+// What the hub may name in its log line and its metric label for each fault, with the
+// message's first words (exchange/sqlite.h). An aborted ext4 answers a write with EROFS or,
+// for a write already under way when the journal aborted (and on some kernels for every write
+// to a file already open), EIO: the kernel picks, the hub reports what it was told, and
+// either is a correct, precise refusal. The other faults have exactly one cause.
+struct Cause {
+  const char* label;
+  const char* lead;
+};
+std::vector<Cause> ExpectedCauses(HubFault fault) {
   switch (fault) {
     case HubFault::kFileSizeLimit:
-      return "file-too-large";
+      return {{"file-too-large", "file size limit reached at "}};
     case HubFault::kTmpfsFull:
-      return "disk-full";
+      return {{"disk-full", "disk full at "}};
     case HubFault::kExt4ReadOnly:
-      return "read-only";
+      return {{"read-only", "storage is read-only at "}, {"io-error", "I/O error at "}};
   }
-  return "?";
+  return {};
 }
-const char* ExpectedLead(HubFault fault) {  // exchange/sqlite.h: the message's first words
-  switch (fault) {
-    case HubFault::kFileSizeLimit:
-      return "file size limit reached at ";
-    case HubFault::kTmpfsFull:
-      return "disk full at ";
-    case HubFault::kExt4ReadOnly:
-      return "storage is read-only at ";
-  }
-  return "?";
+std::string CauseNames(HubFault fault) {
+  std::string names;
+  for (const Cause& c : ExpectedCauses(fault))
+    names += (names.empty() ? "" : " or ") + std::string(c.label);
+  return names;
 }
 
 // The trusts and the facilitator (tests/crash/traffic.h), each on its own thread while
@@ -85,6 +90,12 @@ class Traffic {
     crash::ClientOptions options;
     options.generate = generate;
     options.resend_after = 1000ms;  // a Nacked message is tried again a second later
+    // Paced so that hub.db grows by a few MB a round, well inside the filesystem made for
+    // it: at the hub's full rate (about 10,000 messages a second since the ingest work of
+    // issue 8) the tmpfs filled for real after the ballast was freed, and the test measured
+    // that instead of the fault. 250 a second per client still has a full window in flight
+    // when the fault hits.
+    options.max_new_per_second = 250;
     for (auto& c : clients_) {
       threads_.emplace_back(
           [this, options, client = c.get()] { client->RunCycle(hub_, options, stop_, 300ms); });
@@ -215,9 +226,15 @@ class HubFaultRun {
   void Finish();
 
  private:
-  double StorageFailures(const char* cause) const {
-    return site_.Metric(std::string("lls_hub_storage_failures_total{cause=\"") + cause + "\"}")
-        .value_or(-1);
+  // Failed batches counted under any of the fault's causes.
+  double StorageFailures() const {
+    double total = 0;
+    for (const Cause& c : ExpectedCauses(o_.fault)) {
+      total +=
+          site_.Metric(std::string("lls_hub_storage_failures_total{cause=\"") + c.label + "\"}")
+              .value_or(0);
+    }
+    return total;
   }
   double InternalNacks() const {
     return site_.Metric("lls_hub_nacks_total{code=\"internal\"}").value_or(-1);
@@ -350,17 +367,17 @@ void HubFaultRun::Round(int round) {
                      Label(round, "the hub exited before the fault: " + site_.hub()->Stderr()))) {
     return;
   }
-  const char* cause = ExpectedCause(o_.fault);
-  const double failures_before = StorageFailures(cause);
+  const std::string causes = CauseNames(o_.fault);
+  const double failures_before = StorageFailures();
   const double nacks_before = InternalNacks();
   const size_t faults_logged = LinesWith(site_.HubLog(), "storage fault (").size();
   if (!Inject(round)) return;
 
   // The fault shows as a failed batch, counted by cause.
   const auto injected = Steady::now();
-  const bool shown = WaitFor(10s, [&] { return StorageFailures(cause) > failures_before; });
+  const bool shown = WaitFor(10s, [&] { return StorageFailures() > failures_before; });
   report_.Check(shown,
-                Label(round, std::string("no storage failure counted as ") + cause +
+                Label(round, "no storage failure counted as " + causes +
                                  " within 10 s of the fault (hub alive: " +
                                  (site_.running() ? "yes" : "no") + ")\n" + site_.hub()->Stderr()));
   if (!shown) return;
@@ -370,7 +387,7 @@ void HubFaultRun::Round(int round) {
   const size_t acked_at_fault = Acked();
   const int64_t answers_at_fault = reader_.answers();
   const int64_t read_errors_at_fault = reader_.errors();
-  const double failures_at_fault = StorageFailures(cause);
+  const double failures_at_fault = StorageFailures();
 
   const auto window_end = Steady::now() + std::chrono::milliseconds(o_.fault_ms);
   std::this_thread::sleep_for(std::chrono::milliseconds(o_.fault_ms / 3));
@@ -387,14 +404,14 @@ void HubFaultRun::Round(int round) {
   report_.Check(
       reader_.errors() == read_errors_at_fault,
       Label(round, "the subscriber was refused during the fault: " + reader_.last_error()));
-  const double failures = StorageFailures(cause) - failures_before;
+  const double failures = StorageFailures() - failures_before;
   fault_nacks_ += nacks;
   fault_failures_ += failures;
   const int64_t acks_during = static_cast<int64_t>(Acked() - acked_at_fault);
   fault_acks_ += acks_during;
   report_.Figure(r + "internal_nacks", nacks);
   report_.Figure(r + "storage_failures", failures);
-  report_.Figure(r + "failures_after_shown", StorageFailures(cause) - failures_at_fault);
+  report_.Figure(r + "failures_after_shown", StorageFailures() - failures_at_fault);
   report_.Figure(r + "acks_during_fault", static_cast<double>(acks_during));
 
   // One error line for the episode, naming the cause and the file; not one per message.
@@ -404,12 +421,14 @@ void HubFaultRun::Round(int round) {
                                  std::to_string(lines.size() - faults_logged)));
   if (lines.size() > faults_logged) {
     const std::string& line = lines[faults_logged];
-    report_.Check(
-        line.find(std::string("storage fault (") + cause + ")") != std::string::npos &&
-            line.find(ExpectedLead(o_.fault) + site_.hub_db().string()) != std::string::npos &&
-            line.find(" error: ") != std::string::npos,
-        Label(round, "the log line does not name the cause (" + std::string(cause) + ") and " +
-                         site_.hub_db().string() + ": " + line));
+    bool named = false;
+    for (const Cause& c : ExpectedCauses(o_.fault)) {
+      named |= line.find(std::string("storage fault (") + c.label + ")") != std::string::npos &&
+               line.find(c.lead + site_.hub_db().string()) != std::string::npos;
+    }
+    report_.Check(named && line.find(" error: ") != std::string::npos,
+                  Label(round, "the log line does not name the cause (" + causes + ") and " +
+                                   site_.hub_db().string() + ": " + line));
     report_.Note(r + "log_line", line.substr(line.find("lls-hub")));
   }
 
