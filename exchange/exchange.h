@@ -9,6 +9,7 @@
 //   publisher.h   drains an Outbox over a ClientTransport, with resends and backoff
 //   subscribe_client.h  a subscribe endpoint's client: VerifyEntry and Subscriber
 //   sqlite.h      SQLite wrapped once (Database, Statement, Transaction, migrations)
+//   wal_checkpointer.h  a database's WAL checkpointed on a thread and connection of its own
 //   config_file.h TOML configuration with defaults and unknown-key detection
 //   catalogue.h   the measure catalogue (built in from measures.json)
 //   message_json.h JSON views of envelopes and bodies (stable --json field names)
@@ -16,7 +17,8 @@
 //
 // Layering: exchange depends on crypto and schema, never on hub, node or tools.
 // Threading: nothing here is thread-safe unless its header says so; one thread owns the
-// sockets and the database connection of a process.
+// sockets and the database connection of a process (WalCheckpointer's thread has its own
+// connection and touches the writer's only through SQLite's commit hook).
 #pragma once
 
 #include "exchange/catalogue.h"
@@ -29,3 +31,4 @@
 #include "exchange/sqlite.h"
 #include "exchange/subscribe_client.h"
 #include "exchange/transport.h"
+#include "exchange/wal_checkpointer.h"

@@ -398,6 +398,7 @@ Database::Database(sqlite3* db, std::filesystem::path path)
 
 Database::Database(Database&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
+      commit_hook_(std::move(other.commit_hook_)),
       cache_(std::move(other.cache_)),
       path_(std::move(other.path_)) {}
 
@@ -405,6 +406,7 @@ Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
     Close();
     db_ = std::exchange(other.db_, nullptr);
+    commit_hook_ = std::move(other.commit_hook_);
     cache_ = std::move(other.cache_);
     path_ = std::move(other.path_);
   }
@@ -419,6 +421,38 @@ void Database::Close() {
   // connection as a zombie until it is finalized, rather than failing the close.
   sqlite3_close_v2(db_);
   db_ = nullptr;
+}
+
+void Database::SetCommitHook(std::function<bool(int wal_pages)> on_commit) {
+  if (!on_commit) {
+    // sqlite3_wal_autocheckpoint installs SQLite's own hook in place of ours (1,000 pages:
+    // SQLite's default, which this module never changes).
+    sqlite3_wal_autocheckpoint(db_, 1000);
+    commit_hook_.reset();
+    return;
+  }
+  commit_hook_ = std::make_unique<std::function<bool(int)>>(std::move(on_commit));
+  sqlite3_wal_hook(
+      db_,
+      [](void* hook, sqlite3* db, const char* name, int pages) {
+        if ((*static_cast<std::function<bool(int)>*>(hook))(pages)) {
+          // What SQLite's own hook does; its result is not the commit's (which is done), and
+          // a failure shows at the next checkpoint or write.
+          sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        }
+        return SQLITE_OK;
+      },
+      commit_hook_.get());
+}
+
+Result<Database::CheckpointResult> Database::CheckpointPassive() {
+  CheckpointResult result;
+  errno = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                           &result.wal_frames, &result.checkpointed);
+  const int call_errno = errno;
+  if (rc != SQLITE_OK) return Check(rc, "checkpoint", call_errno);
+  return result;
 }
 
 Status Database::Check(int rc, const char* what, int call_errno) const {

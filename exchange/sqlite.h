@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -139,12 +140,30 @@ class Database {
   // True while a transaction is open on this connection.
   bool InTransaction() const;
 
+  // Replaces SQLite's automatic WAL checkpoint on this connection: after each commit,
+  // `on_commit(pages now in the WAL)` runs on the committing thread and must return quickly
+  // (exchange/wal_checkpointer.h). When it returns true, a PASSIVE checkpoint runs there and
+  // then, on this connection, as SQLite's automatic one would. An empty function gives the
+  // automatic checkpoint back.
+  void SetCommitHook(std::function<bool(int wal_pages)> on_commit);
+  // A PASSIVE checkpoint (never waits for readers or the writer): copies what it can of the
+  // WAL into the database. Returns the frames that were in the WAL and how many of them are
+  // now in the database.
+  struct CheckpointResult {
+    int wal_frames = 0;
+    int checkpointed = 0;
+  };
+  Result<CheckpointResult> CheckpointPassive();
+
  private:
   Database(sqlite3* db, std::filesystem::path path);
   Status Check(int rc, const char* what, int call_errno = 0) const;
   void Close();  // finalizes the cached statements, then closes the connection
 
   sqlite3* db_ = nullptr;  // owned
+  // The commit hook's function; on the heap so that its address, which SQLite holds, survives
+  // a move of the Database.
+  std::unique_ptr<std::function<bool(int)>> commit_hook_;
   std::shared_ptr<StatementCache> cache_;  // shared with live Statements, which may outlive a move
   std::filesystem::path path_;
 };

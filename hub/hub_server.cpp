@@ -12,6 +12,8 @@ namespace lls::hub {
 
 namespace {
 constexpr auto kPollTimeout = std::chrono::milliseconds(100);
+// SQLite's own automatic checkpoint threshold (4 MiB of 4 KiB pages), now met off-thread.
+constexpr int kCheckpointWalPages = 1000;
 constexpr auto kRegistryCheckEvery = std::chrono::milliseconds(250);
 constexpr size_t kMaxBatch = 256;  // frames per group commit
 
@@ -79,6 +81,21 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(const HubConfig& config,
     }
   }
   LLS_ASSIGN_OR_RETURN(server->presence_, Presence::Open(server->store_));
+  // No Ack waits for a checkpoint: they run on a thread of their own. A failing one is said
+  // once per episode; the WAL grows meanwhile, and nothing acknowledged is at risk.
+  const std::string db_path = config.database().string();
+  LLS_ASSIGN_OR_RETURN(
+      server->checkpointer_,
+      db::WalCheckpointer::Start(server->store_.database(), kCheckpointWalPages,
+                                 [db_path](const Status& status) {
+                                   if (status.ok()) {
+                                     log::Info("checkpointing " + db_path + " works again");
+                                   } else {
+                                     log::Warn("checkpointing " + db_path + ": " +
+                                               status.message() +
+                                               "; its WAL grows until a checkpoint works again");
+                                   }
+                                 }));
   LLS_ASSIGN_OR_RETURN(server->data_version_, server->store_.DataVersion());
   LLS_ASSIGN_OR_RETURN(server->transport_,
                        transport::ServerTransport::Start(server->identity_, *server,
@@ -204,6 +221,11 @@ Status HubServer::Run(const std::atomic<bool>& stop) {
   log::Info("stopping: " + std::to_string(c.accepted) + " stored, " +
             std::to_string(c.duplicates) + " duplicate(s) acked, " + std::to_string(refused) +
             " refused this run");
+  const db::CheckpointCounters cc = checkpointer_->counters();
+  log::Info("checkpoints of hub.db: " + std::to_string(cc.runs) + " in the background (" +
+            std::to_string(cc.failures) + " failed), " + std::to_string(cc.on_writer) +
+            " on the ingest thread; longest WAL " + std::to_string(cc.max_wal_frames) +
+            " page(s)");
   const SubscribeCounters& sc = subscriptions_.counters();
   if (sc.requests > 0) {
     log::Info("subscriptions: " + std::to_string(sc.requests) + " request(s), " +

@@ -18,6 +18,7 @@
 #include "crypto/crypto.h"
 #include "exchange/clock.h"
 #include "exchange/transport.h"
+#include "exchange/wal_checkpointer.h"
 #include "hub/aggregates.h"
 #include "hub/curation.h"
 #include "hub/downward.h"
@@ -75,6 +76,9 @@ class HubServer final : private transport::ZapAuthority {
   std::unique_ptr<DownwardRelay> downward_;
   std::unique_ptr<ParentSubscription> parent_subscription_;
   std::unique_ptr<Presence> presence_;  // last_seen and subscribers, for status (hub/presence.h)
+  // Checkpoints hub.db's WAL off the ingest thread (exchange/wal_checkpointer.h); after
+  // store_, so it stops before the connection it hooks into closes.
+  std::unique_ptr<db::WalCheckpointer> checkpointer_;
   std::unique_ptr<transport::ServerTransport> transport_;
   HubMetrics* metrics_ = nullptr;  // not owned; may be null
   int64_t data_version_ = 0;
