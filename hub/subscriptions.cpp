@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "exchange/log.h"
 
@@ -64,23 +65,41 @@ SubscribeReply Subscriptions::Read(const Member& member, uint64_t from, uint32_t
   return batch;
 }
 
-SubscribeOut Subscriptions::Reply(const std::string& peer, const SubscribeReply& reply) {
-  if (const auto* batch = std::get_if<SubscribeBatch>(&reply)) {
-    ++counters_.batches;
-    counters_.entries += batch->entries.size();
-  } else {
-    ++counters_.errors;
-  }
-  return SubscribeOut{peer, EncodeSubscribeReply(reply)};
-}
-
 SubscribeOut Subscriptions::Error(const transport::InboundFrame& frame, NackCode code,
                                   std::string text) {
   const Member* member = members_.ActiveById(frame.user_id);
   log::Warn("subscription refused " + std::string(NackCodeName(code)) + " for " +
             (member ? "member '" + member->name + "'" : std::string("an unknown connection")) +
             ": " + text);
-  return Reply(frame.peer, SubscribeError{code, std::move(text)});
+  Encoded error;
+  error.payload = EncodeSubscribeReply(SubscribeError{code, std::move(text)});
+  return Send(frame.peer, error);
+}
+
+const Subscriptions::Encoded& Subscriptions::ReadEncoded(const Member& member, uint64_t from,
+                                                         uint32_t max_messages) {
+  auto [entry, fresh] =
+      reads_.try_emplace({from, max_messages, ReadableKinds(member, options_)});
+  Encoded& reply = entry->second;
+  if (fresh) {
+    SubscribeReply read = Read(member, from, max_messages, &reply.caught_up);
+    if (const auto* batch = std::get_if<SubscribeBatch>(&read)) {
+      reply.batch = true;
+      reply.entries = batch->entries.size();
+    }
+    reply.payload = EncodeSubscribeReply(read);
+  }
+  return reply;
+}
+
+SubscribeOut Subscriptions::Send(const std::string& peer, const Encoded& reply) {
+  if (reply.batch) {
+    ++counters_.batches;
+    counters_.entries += reply.entries;
+  } else {
+    ++counters_.errors;
+  }
+  return SubscribeOut{peer, reply.payload};
 }
 
 template <typename Ready>
@@ -96,7 +115,7 @@ void Subscriptions::AnswerParked(Ready ready, std::vector<SubscribeOut>& out) {
       ++it;
       continue;
     }
-    out.push_back(Reply(it->peer, Read(*member, it->from, it->max_messages)));
+    out.push_back(Send(it->peer, ReadEncoded(*member, it->from, it->max_messages)));
     it = parked_.erase(it);
   }
 }
@@ -104,6 +123,7 @@ void Subscriptions::AnswerParked(Ready ready, std::vector<SubscribeOut>& out) {
 std::vector<SubscribeOut> Subscriptions::Handle(
     const std::vector<transport::InboundFrame>& frames, int64_t now_ms) {
   std::vector<SubscribeOut> out;
+  ForgetReads();
   for (const transport::InboundFrame& frame : frames) {
     ++counters_.requests;
     if (frame.payload.size() > options_.max_request_bytes) {
@@ -134,10 +154,9 @@ std::vector<SubscribeOut> Subscriptions::Handle(
     // waiting and asked again): the old one is answered now, with what there is.
     AnswerParked([&](const Parked& p, const Member&) { return p.peer == frame.peer; }, out);
 
-    bool caught_up = false;
-    SubscribeReply reply = Read(*member, request->from_seq, request->max_messages, &caught_up);
-    if (!caught_up || request->wait_ms == 0 || parked_.size() >= options_.max_parked) {
-      out.push_back(Reply(frame.peer, reply));
+    const Encoded& reply = ReadEncoded(*member, request->from_seq, request->max_messages);
+    if (!reply.caught_up || request->wait_ms == 0 || parked_.size() >= options_.max_parked) {
+      out.push_back(Send(frame.peer, reply));
       continue;
     }
     // Park it. A member with too many parked requests has its oldest answered first.
@@ -163,6 +182,7 @@ std::vector<SubscribeOut> Subscriptions::Handle(
 std::vector<SubscribeOut> Subscriptions::OnAppended(const std::vector<Appended>& appended) {
   std::vector<SubscribeOut> out;
   if (appended.empty() || parked_.empty()) return out;
+  ForgetReads();
   AnswerParked(
       [&](const Parked& p, const Member& member) {
         return std::any_of(appended.begin(), appended.end(), [&](const Appended& a) {
@@ -175,6 +195,7 @@ std::vector<SubscribeOut> Subscriptions::OnAppended(const std::vector<Appended>&
 
 std::vector<SubscribeOut> Subscriptions::Expire(int64_t now_ms) {
   std::vector<SubscribeOut> out;
+  ForgetReads();
   AnswerParked([&](const Parked& p, const Member&) { return p.deadline_ms <= now_ms; }, out);
   return out;
 }

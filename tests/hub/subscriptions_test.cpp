@@ -174,6 +174,49 @@ TEST_CASE("a long-poll is answered by the commit that makes something readable",
   CHECK(f.subs->parked() == 0);
 }
 
+TEST_CASE("followers parked at the same place share one read, never across what they may read",
+          "[subscribe]") {
+  SubFixture f;
+  f.Publish(f.trust_a, Summary());  // 1
+  // Many trusts' connections and two facilitators' wait at the head (2), and one trust
+  // further back (1).
+  std::vector<InboundFrame> asks;
+  for (int i = 0; i < 20; ++i) {
+    asks.push_back(f.Request(f.trust_b, {2, 0, 5000}, "trust-" + std::to_string(i)));
+  }
+  asks.push_back(f.Request(f.facilitator, {2, 0, 5000}, "facilitator-1"));
+  asks.push_back(f.Request(f.facilitator, {2, 0, 5000}, "facilitator-2"));
+  // The per-member cap (4) answers the trust's oldest at once, with nothing: they are empty.
+  for (const SubscribeOut& out : f.subs->Handle(asks, 0)) CHECK(Batch(out).entries.empty());
+  CHECK(f.subs->Handle({f.Request(f.trust_a, {1, 0, 5000}, "behind")}, 0).size() == 1);
+
+  // One commit of a learning item (pending: facilitators only) and a summary wakes both
+  // groups in one call; each gets what it may read from 2, read once per group.
+  Envelope item = crypto::Seal(f.trust_a, ++f.seq_a, kNow, Learning());
+  Envelope summary = crypto::Seal(f.trust_a, ++f.seq_a, kNow, Summary("new"));
+  const std::string user = f.UserId(f.trust_a);
+  auto acks = f.ingest->Handle({InboundFrame{"p", user, EncodeEnvelope(item)},
+                                InboundFrame{"p", user, EncodeEnvelope(summary)}});
+  REQUIRE(acks.size() == 2);
+  REQUIRE(std::holds_alternative<Ack>(acks[0].reply));
+  REQUIRE(std::holds_alternative<Ack>(acks[1].reply));
+  std::vector<SubscribeOut> woken = f.subs->OnAppended(f.ingest->appended());
+  REQUIRE(woken.size() == 2 + 4);  // the facilitators, and the trust's 4 (the cap)
+  size_t trusts = 0;
+  for (const SubscribeOut& out : woken) {
+    SubscribeBatch batch = Batch(out);
+    CHECK(batch.from_seq == 2);
+    if (out.peer.rfind("facilitator-", 0) == 0) {
+      CHECK(Seqs(batch) == std::vector<uint64_t>{2, 3});
+    } else {
+      ++trusts;
+      CHECK(Seqs(batch) == std::vector<uint64_t>{3});  // never the learning item
+    }
+  }
+  CHECK(trusts == 4);
+  CHECK(f.subs->counters().entries == 1 + 2 * 2 + 4);  // "behind", facilitators, trusts
+}
+
 TEST_CASE("a long-poll with nothing new is answered empty at its deadline", "[subscribe]") {
   SubscribeOptions options;
   options.max_wait_ms = 3000;
