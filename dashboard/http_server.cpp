@@ -97,7 +97,7 @@ class HttpDashboardServer final : public DashboardServer {
     const bool allowed =
         HostAllowed(req.has_header("Host") ? std::optional<std::string_view>(host) : std::nullopt,
                     req.remote_addr, address_, port_);
-    Reply reply = allowed ? Route(source_, req.method, req.path)
+    Reply reply = allowed ? Route(source_, req.method, req.path, &answers_)
                           : Reply{421, kTextType,
                                   "misdirected request: this dashboard answers only Host "
                                   "127.0.0.1, localhost, [::1] or its bind address\n"};
@@ -106,6 +106,17 @@ class HttpDashboardServer final : public DashboardServer {
     }
     res.status = reply.status;
     if (reply.status == 405) res.set_header("Allow", "GET, HEAD");
+    if (reply.shared_body) {
+      // Written from the kept answer itself: a 12 MB measure is not copied per request.
+      const size_t size = reply.shared_body->size();
+      res.set_content_provider(
+          size, reply.content_type,
+          [body = std::move(reply.shared_body)](size_t offset, size_t length,
+                                                httplib::DataSink& sink) {
+            return sink.write(body->data() + offset, length);
+          });
+      return;
+    }
     res.set_content(std::move(reply.body), reply.content_type.c_str());
   }
 
@@ -153,6 +164,7 @@ class HttpDashboardServer final : public DashboardServer {
 
  private:
   Source& source_;  // must outlive the server
+  AnswerCache answers_;  // measures' JSON, kept until the Source's Version() changes
   std::string address_;
   httplib::Server server_;
   int port_ = 0;

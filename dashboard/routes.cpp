@@ -64,8 +64,34 @@ Got<MeasureView> MeasureFor(Source& source, const std::string& code) {
   return Analyse(**data);
 }
 
+// A measure's page or JSON. The JSON is kept in `cache` (when given) until the Source's
+// Version() changes (answer_cache.h).
+Got<Reply> MeasureReply(Source& source, const std::string& path, const std::string& code,
+                        bool api, const HubInfo& hub, AnswerCache* cache) {
+  std::optional<int64_t> version;
+  if (api && cache != nullptr) {
+    auto got = Need(source.Version(), "reading the data version");
+    if (!got.ok()) return got.error();
+    version = *got;
+    if (version) {
+      if (std::shared_ptr<const std::string> kept = cache->Get(path, *version)) {
+        return Reply{200, kJsonType, {}, std::move(kept)};
+      }
+    }
+  }
+  auto view = MeasureFor(source, code);
+  if (!view.ok()) return view.error();
+  if (!api) return Reply{200, kHtmlType, MeasurePage(hub, *view)};
+  if (!version) return Reply{200, kJsonType, MeasureJson(*view)};
+  auto json = std::make_shared<const std::string>(MeasureJson(*view));
+  // Made from data at least as new as `version`: kept under it, it is replaced at the next
+  // change at the latest.
+  cache->Put(path, *version, json);
+  return Reply{200, kJsonType, {}, std::move(json)};
+}
+
 // The page or JSON for a GET of `path`; a Failure for 404s and Source errors.
-Got<Reply> Dispatch(Source& source, const std::string& path) {
+Got<Reply> Dispatch(Source& source, const std::string& path, AnswerCache* cache) {
   const bool api = StartsWith(path, "/api/");
   if (path == "/healthz") {
     Status health = source.Health();
@@ -92,10 +118,7 @@ Got<Reply> Dispatch(Source& source, const std::string& path) {
     hub = *info;
   }
   if (is_measure) {
-    auto view = MeasureFor(source, path.substr(measure_prefix.size()));
-    if (!view.ok()) return view.error();
-    return api ? Reply{200, kJsonType, MeasureJson(*view)}
-               : Reply{200, kHtmlType, MeasurePage(hub, *view)};
+    return MeasureReply(source, path, path.substr(measure_prefix.size()), api, hub, cache);
   }
   if (path == "/" || path == "/api/overview") {
     auto rows = OverviewRows(source);
@@ -139,14 +162,15 @@ Reply FailureReply(Source& source, const std::string& path, const Failure& f) {
 
 }  // namespace
 
-Reply Route(Source& source, const std::string& method, const std::string& path) {
+Reply Route(Source& source, const std::string& method, const std::string& path,
+            AnswerCache* cache) {
   if (method != "GET" && method != "HEAD") {
     return Reply{405, kTextType, "method not allowed: only GET and HEAD\n"};
   }
   try {
-    Got<Reply> reply = Dispatch(source, path);
+    Got<Reply> reply = Dispatch(source, path, cache);
     if (reply.ok()) {
-      if (reply->status >= 500) Log(method, path, reply->body.substr(0, reply->body.find('\n')));
+      if (reply->status >= 500) Log(method, path, reply->Text().substr(0, reply->Text().find('\n')));
       return std::move(reply).value();
     }
     if (reply.error().status >= 500) Log(method, path, reply.error().reason);

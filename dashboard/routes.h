@@ -9,8 +9,10 @@
 //   one-line reason (also written to stderr). Never throws.
 #pragma once
 
+#include <memory>
 #include <string>
 
+#include "dashboard/answer_cache.h"
 #include "dashboard/source.h"
 
 namespace lls::dashboard {
@@ -24,9 +26,16 @@ struct Reply {
   int status = 200;
   std::string content_type = kHtmlType;
   std::string body;
+  // Instead of `body` when set: an answer shared with an AnswerCache (12 MB for a measure's
+  // JSON at a big LLS hub: not copied per request). Text() gives whichever is set.
+  std::shared_ptr<const std::string> shared_body = nullptr;
+
+  const std::string& Text() const { return shared_body ? *shared_body : body; }
 };
 
-// `path` is the decoded path without the query string.
-Reply Route(Source& source, const std::string& method, const std::string& path);
+// `path` is the decoded path without the query string. With a `cache`, a measure's JSON is
+// kept there until the Source's Version() changes.
+Reply Route(Source& source, const std::string& method, const std::string& path,
+            AnswerCache* cache = nullptr);
 
 }  // namespace lls::dashboard

@@ -14,7 +14,8 @@
 // Only requests whose Host header names this server (127.0.0.1, localhost, [::1] or the bind
 // address, with or without the port) are answered; others get 421 (DNS rebinding,
 // dashboard/host_check.h). The server runs its own threads; Source must be thread-safe
-// (dashboard/source.h).
+// (dashboard/source.h). A measure's JSON is kept until the Source's Version() changes
+// (dashboard/answer_cache.h).
 #pragma once
 
 #include <memory>

@@ -115,6 +115,10 @@ class Source {
   virtual Result<std::optional<MeasureData>> MeasureSummary(const std::string& code) {
     return Measure(code);
   }
+  // A number that changes whenever anything Measure() returns may have changed (the hub's:
+  // hub.db's data_version), so that answers made from it can be kept until then
+  // (dashboard/answer_cache.h). nullopt: nothing is kept, every answer is made afresh.
+  virtual Result<std::optional<int64_t>> Version() { return std::optional<int64_t>(); }
   // Newest first.
   virtual Result<std::vector<LearningEntry>> Learning() = 0;
   virtual Result<std::vector<MemberEntry>> Members() = 0;

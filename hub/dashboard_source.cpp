@@ -182,6 +182,12 @@ Result<std::optional<dashboard::MeasureData>> HubDashboardSource::Measure(
   return ReadMeasure(code, true);
 }
 
+Result<std::optional<int64_t>> HubDashboardSource::Version() {
+  std::lock_guard lock(mu_);
+  LLS_ASSIGN_OR_RETURN(int64_t version, db_.DataVersion());
+  return std::optional<int64_t>(version);
+}
+
 Result<std::optional<dashboard::MeasureData>> HubDashboardSource::MeasureSummary(
     const std::string& code) {
   return ReadMeasure(code, false);

@@ -41,6 +41,9 @@ class HubDashboardSource final : public dashboard::Source {
   Result<std::vector<dashboard::MeasureInfo>> Measures() override;
   Result<std::optional<dashboard::MeasureData>> Measure(const std::string& code) override;
   Result<std::optional<dashboard::MeasureData>> MeasureSummary(const std::string& code) override;
+  // hub.db's data_version on the dashboard's connection: it changes whenever another
+  // connection (the hub loop, an `lls-hub` command) commits.
+  Result<std::optional<int64_t>> Version() override;
   Result<std::vector<dashboard::LearningEntry>> Learning() override;
   Result<std::vector<dashboard::MemberEntry>> Members() override;
   Result<std::string> Metrics() override;

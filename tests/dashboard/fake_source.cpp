@@ -148,6 +148,17 @@ void FakeSource::set_fail(bool fail) {
   fail_ = fail;
 }
 
+void FakeSource::set_version(std::optional<int64_t> version) {
+  std::lock_guard<std::mutex> lock(mu_);
+  version_ = version;
+}
+
+Result<std::optional<int64_t>> FakeSource::Version() {
+  LLS_RETURN_IF_ERROR(Check());
+  std::lock_guard<std::mutex> lock(mu_);
+  return version_;
+}
+
 void FakeSource::set_unhealthy(bool unhealthy) {
   std::lock_guard<std::mutex> lock(mu_);
   unhealthy_ = unhealthy;

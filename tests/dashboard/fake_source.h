@@ -4,6 +4,7 @@
 #pragma once
 
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,11 @@ class FakeSource : public Source {
   Result<std::vector<MemberEntry>> Members() override;
   Result<std::string> Metrics() override;
   Status Health() override;
+  Result<std::optional<int64_t>> Version() override;
 
   void set_fail(bool fail);
+  // What Version() says: nullopt (the default) lets nothing be kept.
+  void set_version(std::optional<int64_t> version);
   void set_unhealthy(bool unhealthy);
   // How many times Measure() and MeasureSummary() were called.
   int measure_calls() const;
@@ -49,6 +53,7 @@ class FakeSource : public Source {
   bool unhealthy_ = false;
   int measure_calls_ = 0;
   int summary_calls_ = 0;
+  std::optional<int64_t> version_;
 };
 
 // The rates the fake puts in SATOD's main series (numerator, denominator per month; 0/0 gap).

@@ -234,6 +234,69 @@ TEST_CASE("The learning feed and members pages escape what the Source holds") {
   CHECK(oj["members"]["by_role"]["trust"] == 3);
 }
 
+TEST_CASE("A measure's JSON is kept until the Source's version changes, and only then") {
+  FakeSource source;
+  AnswerCache cache;
+  auto get = [&](const std::string& path) { return Route(source, "GET", path, &cache); };
+  const std::string path = "/api/measures/SATOD";
+
+  // No version: nothing is kept, each request reads the measure.
+  const std::string fresh = get(path).Text();
+  get(path);
+  CHECK(source.measure_calls() == 2);
+  CHECK(fresh == Get(source, path).body);
+
+  // With one: the first request makes the answer, the next ones are served from the cache.
+  source.set_version(7);
+  const Reply first = get(path);
+  const Reply second = get(path);
+  CHECK(source.measure_calls() == 4);
+  CHECK(first.status == 200);
+  CHECK(first.content_type == kJsonType);
+  CHECK(first.Text() == fresh);
+  CHECK(second.Text() == fresh);
+  CHECK(second.shared_body == first.shared_body);  // the same bytes, not a copy
+
+  // New figures under the same version are not seen (the version is the Source's promise);
+  // a new version brings them.
+  source.measures[0].main.cells.back().numerator += 1;
+  CHECK(get(path).Text() == fresh);
+  source.set_version(8);
+  const std::string changed = get(path).Text();
+  CHECK(changed != fresh);
+  CHECK(changed == Get(source, path).body);
+  CHECK(source.measure_calls() == 6);
+
+  // Pages are drawn afresh (they show the time and who is connected), and a 404 is not kept.
+  get("/measure/SATOD");
+  get("/measure/SATOD");
+  CHECK(source.measure_calls() == 8);
+  CHECK(get("/api/measures/NOPE").status == 404);
+  CHECK(get("/api/measures/NOPE").status == 404);
+  CHECK(source.measure_calls() == 10);
+
+  // A Source that cannot say its version: 500 with the reason, as for any Source error.
+  source.set_fail(true);
+  const Reply failed = get(path);
+  CHECK(failed.status == 500);
+  CHECK(failed.Text().find("reading the data version") != std::string::npos);
+}
+
+TEST_CASE("The answer cache is bounded") {
+  AnswerCache cache;
+  for (size_t i = 0; i < AnswerCache::kMaxEntries; ++i) {
+    cache.Put("k" + std::to_string(i), 1, std::make_shared<const std::string>("a"));
+  }
+  CHECK(cache.Get("k0", 1) != nullptr);
+  CHECK(cache.Get("k0", 2) == nullptr);  // another version
+  cache.Put("k0", 2, std::make_shared<const std::string>("b"));  // replaces, no growth
+  CHECK(*cache.Get("k0", 2) == "b");
+  CHECK(cache.Get("k1", 1) != nullptr);
+  cache.Put("one more", 1, std::make_shared<const std::string>("c"));  // over the bound
+  CHECK(cache.Get("k1", 1) == nullptr);
+  CHECK(*cache.Get("one more", 1) == "c");
+}
+
 TEST_CASE("Unknown pages and measures are 404, other methods 405, Source errors 500") {
   FakeSource source;
   CHECK(Get(source, "/nowhere").status == 404);

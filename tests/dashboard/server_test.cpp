@@ -60,6 +60,27 @@ TEST_CASE("The server serves pages, JSON, metrics and health over HTTP") {
   CHECK(api->get_header_value("Content-Type") == "application/json");
   CHECK(nlohmann::json::parse(api->body)["main"]["points"].size() == 24);
 
+  // With a version the JSON is kept and written from the kept bytes: the same answer, the
+  // same headers, the measure read once.
+  source.set_version(1);
+  const int reads = source.measure_calls();
+  for (int i = 0; i < 3; ++i) {
+    auto kept = client.Get("/api/measures/SATOD");
+    REQUIRE(kept);
+    CHECK(kept->status == 200);
+    CHECK(kept->body == api->body);
+    CHECK(kept->get_header_value("Content-Type") == "application/json");
+    CHECK(kept->get_header_value("Content-Length") == std::to_string(api->body.size()));
+    CHECK(kept->get_header_value("Cache-Control") == "no-store");
+    CHECK(!kept->get_header_value("Content-Security-Policy").empty());
+  }
+  CHECK(source.measure_calls() == reads + 1);
+  auto head_kept = client.Head("/api/measures/SATOD");
+  REQUIRE(head_kept);
+  CHECK(head_kept->status == 200);
+  CHECK(head_kept->body.empty());
+  source.set_version(std::nullopt);
+
   for (const char* path :
        {"/api/overview", "/api/learning", "/api/members", "/learning", "/members"}) {
     auto r = client.Get(path);
