@@ -245,7 +245,7 @@ void HubServer::PublishMetrics() {
 
 void HubServer::SendSubscribeReplies(const std::vector<SubscribeOut>& replies) {
   for (const SubscribeOut& out : replies) {
-    Status sent = transport_->Send(transport::Channel::kSubscribe, out.peer, out.payload);
+    Status sent = transport_->Send(transport::Channel::kSubscribe, out.peer, *out.payload);
     if (!sent.ok()) log::Warn("subscription reply not sent: " + sent.message());
   }
 }

@@ -72,7 +72,8 @@ SubscribeOut Subscriptions::Error(const transport::InboundFrame& frame, NackCode
             (member ? "member '" + member->name + "'" : std::string("an unknown connection")) +
             ": " + text);
   Encoded error;
-  error.payload = EncodeSubscribeReply(SubscribeError{code, std::move(text)});
+  error.payload =
+      std::make_shared<const Bytes>(EncodeSubscribeReply(SubscribeError{code, std::move(text)}));
   return Send(frame.peer, error);
 }
 
@@ -87,7 +88,7 @@ const Subscriptions::Encoded& Subscriptions::ReadEncoded(const Member& member, u
       reply.batch = true;
       reply.entries = batch->entries.size();
     }
-    reply.payload = EncodeSubscribeReply(read);
+    reply.payload = std::make_shared<const Bytes>(EncodeSubscribeReply(read));
   }
   return reply;
 }

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -52,7 +53,9 @@ bool MayRead(const Member& reader, Kind kind, const SubscribeOptions& options);
 // A reply for the subscribe socket.
 struct SubscribeOut {
   std::string peer;
-  Bytes payload;  // an encoded SubscribeReply
+  // An encoded SubscribeReply, shared by every request that gets the same one (a replay batch
+  // is 1 MiB: not copied per subscriber).
+  std::shared_ptr<const Bytes> payload;
 };
 
 struct SubscribeCounters {
@@ -96,7 +99,7 @@ class Subscriptions {
                       bool* caught_up = nullptr);
   // A reply read and encoded once for every request in one call that would get the same one.
   struct Encoded {
-    Bytes payload;
+    std::shared_ptr<const Bytes> payload;
     size_t entries = 0;  // 0 for an error
     bool batch = false;
     bool caught_up = false;  // nothing readable from there yet

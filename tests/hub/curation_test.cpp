@@ -89,7 +89,7 @@ struct CurationFixture {
     REQUIRE(out.size() == 1);
     DecodeLimits limits;
     limits.max_frame_bytes = 64 << 20;
-    auto reply = DecodeSubscribeReply(out[0].payload, limits);
+    auto reply = DecodeSubscribeReply(*out[0].payload, limits);
     REQUIRE(reply.ok());
     REQUIRE(std::holds_alternative<SubscribeBatch>(*reply));
     std::vector<std::pair<uint64_t, Kind>> read;

@@ -71,7 +71,8 @@ struct SubFixture {
 SubscribeReply Decode(const SubscribeOut& out) {
   DecodeLimits limits;
   limits.max_frame_bytes = 64 << 20;
-  auto reply = DecodeSubscribeReply(out.payload, limits);
+  REQUIRE(out.payload != nullptr);
+  auto reply = DecodeSubscribeReply(*out.payload, limits);
   REQUIRE(reply.ok());
   return *reply;
 }
