@@ -5,8 +5,9 @@
 // few times a month. An answer is kept with the Source's Version() it was made from and served
 // as long as Version() still says the same. A Source that gives no version is never cached.
 //
-// Thread-safe (the HTTP server's workers share one). Bounded: at most kMaxEntries answers; a
-// new one beyond that replaces them all (there is one per catalogue measure, far fewer).
+// Thread-safe (the HTTP server's workers share one). Bounded: only answers of the newest
+// version put are kept, at most kMaxEntries of them; a new one beyond that replaces them all
+// (there is one per catalogue measure, far fewer). Versions are expected to move forward.
 #pragma once
 
 #include <cstdint>

@@ -424,6 +424,7 @@ void Database::Close() {
 }
 
 void Database::SetCommitHook(std::function<bool(int wal_pages)> on_commit) {
+  if (db_ == nullptr) return;  // moved from, or closed
   if (!on_commit) {
     // sqlite3_wal_autocheckpoint installs SQLite's own hook in place of ours (1,000 pages:
     // SQLite's default, which this module never changes).

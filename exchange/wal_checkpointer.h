@@ -14,7 +14,16 @@
 // would copy forever behind a growing WAL. So the writer finishes the job: once the thread has
 // copied all but the last `wal_pages / 8` pages, the next commit runs a PASSIVE checkpoint on
 // the writer's connection, as SQLite's own would (a few dozen pages instead of a thousand),
-// and the WAL starts over. The same happens at `4 × wal_pages` whatever the thread has done.
+// and the WAL starts over. The same happens at `4 × wal_pages` whatever the thread has done,
+// so the WAL file reaches at most about 4 × wal_pages pages (16 MiB for the hub's 1,000)
+// when the thread lags — SQLite's own keeps it near 1 × — and, as with SQLite's, the file is
+// reused from its start rather than shrunk.
+//
+// A new generation of the WAL is noticed by the page count going down after a commit. If the
+// first commit after a restart is at least as large as the WAL was (a huge transaction, or
+// another process that restarted it and wrote much), the thread's last result is taken as
+// current for a while: that only moves a checkpoint between the thread and the writer, never
+// skips one (the 4 × rule still holds).
 //
 // Durability is SQLite's either way: a checkpoint only copies frames already committed and
 // synced. If checkpoints fail (a full disk), the WAL grows and readers search a longer log;
@@ -36,7 +45,8 @@ namespace lls::db {
 struct CheckpointCounters {
   uint64_t runs = 0;         // checkpoints the thread attempted
   uint64_t failures = 0;     // of which failed (a storage fault, usually)
-  uint64_t on_writer = 0;    // checkpoints the writer ran itself (the tail, or at 4 × wal_pages)
+  uint64_t on_writer = 0;    // checkpoints the writer asked for itself (the tail, or at
+                             // 4 × wal_pages); one that found the thread busy counts too
   int max_wal_frames = 0;    // the longest WAL a checkpoint of the thread found
 };
 

@@ -184,8 +184,31 @@ Result<std::optional<dashboard::MeasureData>> HubDashboardSource::Measure(
 
 Result<std::optional<int64_t>> HubDashboardSource::Version() {
   std::lock_guard lock(mu_);
-  LLS_ASSIGN_OR_RETURN(int64_t version, db_.DataVersion());
+  LLS_ASSIGN_OR_RETURN(int64_t version, ContentVersion());
   return std::optional<int64_t>(version);
+}
+
+Result<int64_t> HubDashboardSource::ContentVersion() {
+  // data_version alone would do, but it moves whenever the hub commits anything, and on a
+  // live hub it commits its presence records up to once a second (hub/presence.h): answers
+  // would last a second. What a measure shows changes only with the log (every aggregate is
+  // written in the transaction that appends the message it comes from; the backfill at start
+  // runs before the dashboard opens) and with the member registry (names, roles: enrolment
+  // and revocation each add a member_events row). So the version moves when either grows.
+  LLS_ASSIGN_OR_RETURN(int64_t data_version, db_.DataVersion());
+  if (data_version == checked_data_version_) return content_version_;
+  LLS_ASSIGN_OR_RETURN(db::Statement select,
+                       db_.Prepare("SELECT (SELECT coalesce(max(hub_seq), 0) FROM log), "
+                                   "(SELECT coalesce(max(rowid), 0) FROM member_events)"));
+  LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row) return Status(Code::kInternal, "reading the log's head: no row");
+  const std::pair<int64_t, int64_t> heads{select.ColumnInt(0), select.ColumnInt(1)};
+  if (heads != content_heads_) {
+    content_heads_ = heads;
+    ++content_version_;
+  }
+  checked_data_version_ = data_version;
+  return content_version_;
 }
 
 Result<std::optional<dashboard::MeasureData>> HubDashboardSource::MeasureSummary(
@@ -198,7 +221,7 @@ Result<std::optional<dashboard::MeasureData>> HubDashboardSource::ReadMeasure(
   const MeasureDefinition* definition = FindMeasure(BuiltInCatalogue(), code);
   if (definition == nullptr) return std::optional<dashboard::MeasureData>();
   std::lock_guard lock(mu_);
-  LLS_ASSIGN_OR_RETURN(int64_t version, db_.DataVersion());
+  LLS_ASSIGN_OR_RETURN(int64_t version, ContentVersion());
   if (cache_version_ != version) {
     cache_.clear();
     cache_version_ = version;

@@ -41,8 +41,7 @@ class HubDashboardSource final : public dashboard::Source {
   Result<std::vector<dashboard::MeasureInfo>> Measures() override;
   Result<std::optional<dashboard::MeasureData>> Measure(const std::string& code) override;
   Result<std::optional<dashboard::MeasureData>> MeasureSummary(const std::string& code) override;
-  // hub.db's data_version on the dashboard's connection: it changes whenever another
-  // connection (the hub loop, an `lls-hub` command) commits.
+  // Moves when the log or the member registry grows (ContentVersion), not at every commit.
   Result<std::optional<int64_t>> Version() override;
   Result<std::vector<dashboard::LearningEntry>> Learning() override;
   Result<std::vector<dashboard::MemberEntry>> Members() override;
@@ -65,8 +64,15 @@ class HubDashboardSource final : public dashboard::Source {
   db::Database db_;
   const HubMetrics& metrics_;
   const Clock& clock_;
-  // Measures as last read, valid while hub.db's data_version is cache_version_ (it changes
-  // whenever the hub loop commits): a dashboard is read far more often than figures arrive,
+  // A number that moves whenever the log's last hub sequence or the member registry's last
+  // event changes: all a measure's figures and names depend on. Checked only when hub.db's
+  // data_version has moved. Called with mu_ held.
+  Result<int64_t> ContentVersion();
+  int64_t checked_data_version_ = -1;
+  std::pair<int64_t, int64_t> content_heads_{-1, -1};
+  int64_t content_version_ = 0;
+  // Measures as last read, valid while ContentVersion() is cache_version_ (it moves with the
+  // log and the registry): a dashboard is read far more often than figures arrive,
   // and a measure with a chart per trust is thousands of rows. Keyed by (code, with parts);
   // at most one entry per catalogue measure and form. Guarded by mu_.
   std::map<std::pair<std::string, bool>, dashboard::MeasureData> cache_;

@@ -79,8 +79,9 @@ SubscribeOut Subscriptions::Error(const transport::InboundFrame& frame, NackCode
 
 const Subscriptions::Encoded& Subscriptions::ReadEncoded(const Member& member, uint64_t from,
                                                          uint32_t max_messages) {
-  auto [entry, fresh] =
-      reads_.try_emplace({from, max_messages, ReadableKinds(member, options_)});
+  const uint32_t effective = max_messages == 0 ? options_.max_messages
+                                               : std::min(max_messages, options_.max_messages);
+  auto [entry, fresh] = reads_.try_emplace({from, effective, ReadableKinds(member, options_)});
   Encoded& reply = entry->second;
   if (fresh) {
     SubscribeReply read = Read(member, from, max_messages, &reply.caught_up);
@@ -177,6 +178,7 @@ std::vector<SubscribeOut> Subscriptions::Handle(
     parked_.push_back({frame.peer, frame.user_id, request->from_seq, request->max_messages,
                        now_ms + static_cast<int64_t>(wait)});
   }
+  ForgetReads();  // the replies hold their bytes; the reads may be 1 MiB each
   return out;
 }
 
@@ -191,6 +193,7 @@ std::vector<SubscribeOut> Subscriptions::OnAppended(const std::vector<Appended>&
         });
       },
       out);
+  ForgetReads();
   return out;
 }
 
@@ -198,6 +201,7 @@ std::vector<SubscribeOut> Subscriptions::Expire(int64_t now_ms) {
   std::vector<SubscribeOut> out;
   ForgetReads();
   AnswerParked([&](const Parked& p, const Member&) { return p.deadline_ms <= now_ms; }, out);
+  ForgetReads();
   return out;
 }
 

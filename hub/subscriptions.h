@@ -104,12 +104,13 @@ class Subscriptions {
     bool batch = false;
     bool caught_up = false;  // nothing readable from there yet
   };
-  // The encoded batch for `member` from `from`: read once per (from, max_messages, readable
-  // kinds) between two ForgetReads(). After a commit every follower waits at the head and
-  // asks for exactly the new entries, and they all ask again at once after the answer: with
-  // 100 subscribers that was 100 identical reads and encodings, twice per commit.
+  // The encoded batch for `member` from `from`: read once per (from, entries asked for after
+  // the cap, readable kinds) between two ForgetReads(). After a commit every follower waits
+  // at the head and asks for exactly the new entries, and they all ask again at once after
+  // the answer: with 100 subscribers that was 100 identical reads and encodings, twice per
+  // commit.
   const Encoded& ReadEncoded(const Member& member, uint64_t from, uint32_t max_messages);
-  // The log may have changed (each public call starts with this).
+  // The log may have changed (each public call starts and ends with this).
   void ForgetReads() { reads_.clear(); }
   SubscribeOut Send(const std::string& peer, const Encoded& reply);
   SubscribeOut Error(const transport::InboundFrame& frame, NackCode code, std::string text);

@@ -282,19 +282,24 @@ TEST_CASE("A measure's JSON is kept until the Source's version changes, and only
   CHECK(failed.Text().find("reading the data version") != std::string::npos);
 }
 
-TEST_CASE("The answer cache is bounded") {
+TEST_CASE("The answer cache keeps only the newest version's answers, and a bounded number") {
   AnswerCache cache;
   for (size_t i = 0; i < AnswerCache::kMaxEntries; ++i) {
     cache.Put("k" + std::to_string(i), 1, std::make_shared<const std::string>("a"));
   }
   CHECK(cache.Get("k0", 1) != nullptr);
-  CHECK(cache.Get("k0", 2) == nullptr);  // another version
-  cache.Put("k0", 2, std::make_shared<const std::string>("b"));  // replaces, no growth
-  CHECK(*cache.Get("k0", 2) == "b");
+  CHECK(cache.Get("k63", 1) != nullptr);
+  CHECK(cache.Get("k0", 2) == nullptr);  // asked under another version
+  cache.Put("k0", 1, std::make_shared<const std::string>("b"));  // replaces, no growth
+  CHECK(*cache.Get("k0", 1) == "b");
   CHECK(cache.Get("k1", 1) != nullptr);
   cache.Put("one more", 1, std::make_shared<const std::string>("c"));  // over the bound
   CHECK(cache.Get("k1", 1) == nullptr);
   CHECK(*cache.Get("one more", 1) == "c");
+  // A newer version's answer drops the older ones at once.
+  cache.Put("k2", 2, std::make_shared<const std::string>("d"));
+  CHECK(cache.Get("one more", 1) == nullptr);
+  CHECK(*cache.Get("k2", 2) == "d");
 }
 
 TEST_CASE("Unknown pages and measures are 404, other methods 405, Source errors 500") {

@@ -79,6 +79,7 @@ TEST_CASE("The server serves pages, JSON, metrics and health over HTTP") {
   REQUIRE(head_kept);
   CHECK(head_kept->status == 200);
   CHECK(head_kept->body.empty());
+  CHECK(head_kept->get_header_value("Content-Length") == std::to_string(api->body.size()));
   source.set_version(std::nullopt);
 
   for (const char* path :

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -204,17 +205,24 @@ TEST_CASE("followers parked at the same place share one read, never across what 
   std::vector<SubscribeOut> woken = f.subs->OnAppended(f.ingest->appended());
   REQUIRE(woken.size() == 2 + 4);  // the facilitators, and the trust's 4 (the cap)
   size_t trusts = 0;
+  std::set<const Bytes*> trust_replies, facilitator_replies;
   for (const SubscribeOut& out : woken) {
     SubscribeBatch batch = Batch(out);
     CHECK(batch.from_seq == 2);
     if (out.peer.rfind("facilitator-", 0) == 0) {
       CHECK(Seqs(batch) == std::vector<uint64_t>{2, 3});
+      facilitator_replies.insert(out.payload.get());
     } else {
       ++trusts;
       CHECK(Seqs(batch) == std::vector<uint64_t>{3});  // never the learning item
+      trust_replies.insert(out.payload.get());
     }
   }
   CHECK(trusts == 4);
+  // One read per group, shared within it (the same bytes), never across groups.
+  CHECK(trust_replies.size() == 1);
+  CHECK(facilitator_replies.size() == 1);
+  CHECK(*trust_replies.begin() != *facilitator_replies.begin());
   CHECK(f.subs->counters().entries == 1 + 2 * 2 + 4);  // "behind", facilitators, trusts
 }
 
