@@ -24,10 +24,23 @@ export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 
 status=0
 ctest --test-dir "$build_dir" --output-on-failure -j 2 --timeout 600 "$@" || status=$?
+# One line is not a finding: LeakSanitizer's "Unable to get registers from thread N." It is
+# printed when a thread ends, or the program is killed, while the exit-time leak check stops the
+# world (e.g. a test's Process going out of scope just after SIGTERM). LSan then skips the gone
+# thread, or counts its whole stack as reachable, and carries on: anything it does find is a
+# further line in the same file. Newer LLVM prints it only at verbosity=1. A file holding only
+# such lines is listed but does not fail the run; any other line does.
+benign='^==[0-9]+==Unable to get registers from thread [0-9]+\.$'
 if compgen -G "$reports/*" >/dev/null; then
-  echo "sanitizer reports (each file is one process):" >&2
-  for f in "$reports"/*; do echo "--- $f" >&2; head -n 40 "$f" >&2; done
-  status=1
+  for f in "$reports"/*; do
+    if grep -qvE "$benign" "$f"; then
+      if [ -z "${printed:-}" ]; then echo "sanitizer reports (each file is one process):" >&2; printed=1; fi
+      echo "--- $f" >&2; head -n 40 "$f" >&2
+      status=1
+    else
+      echo "not a finding (a thread ended during the leak check): $f: $(head -n 1 "$f")" >&2
+    fi
+  done
 fi
 echo "sanitized suite: $( [ $status -eq 0 ] && echo ok || echo FAILED ) in $(( $(date +%s) - start )) s"
 exit $status
