@@ -19,9 +19,10 @@ namespace {
 //               a summary older (by the sender's sequence) than the current one — a resend that
 //               arrived late — changes nothing; a retracted project keeps its row, flagged, so a
 //               late resend of what was retracted cannot bring it back.
-// agg_points:   that summary's points, one row per (member, project, measure, period).
-//               agg_points_figure finds a trust's figure for (measure, period) — the point with
-//               the highest hub_seq — in one index probe, whatever the history.
+// agg_points:   that summary's points, one row per (member, project, measure, period). A
+//               point is as recent as its project (agg_projects.hub_seq, v6): a trust's figure
+//               for (measure, period) is the point of its project with the highest hub_seq,
+//               found through agg_points_figure among the member's few projects holding the key.
 // agg_cells:    the aggregates. Maintained by subtract/add of each trust's figure rather than
 //               recomputed: recomputing a cell would read every trust of the LLS that reports
 //               it, while a delta costs one upsert however many trusts contribute. A cell with
@@ -121,6 +122,17 @@ constexpr std::string_view kSchemaV5 = R"sql(
 CREATE INDEX agg_points_measure ON agg_points (measure, member_id, period, hub_seq);
 )sql";
 
+// v6: a point's order is its project's. Every point always carried its project's hub_seq, so a
+// resend (a node resends its whole history monthly) rewrote each of its points and two index
+// entries per point only to move that number; now it writes the one agg_projects row.
+constexpr std::string_view kSchemaV6 = R"sql(
+DROP INDEX agg_points_figure;
+DROP INDEX agg_points_measure;
+ALTER TABLE agg_points DROP COLUMN hub_seq;
+CREATE INDEX agg_points_figure ON agg_points (member_id, measure, period);
+CREATE INDEX agg_points_measure ON agg_points (measure, member_id, period);
+)sql";
+
 using Key = std::pair<std::string, std::string>;  // (measure, period)
 
 // A trust's figure for one (measure, period): what it contributes to the cell.
@@ -184,7 +196,7 @@ class Maintainer {
   // project of the member is newer, and the member's other projects are summed up in one
   // probe (Others). FigureOf runs only for keys another project may hold; a resend whose
   // points are all unchanged (the common case: a node resends its whole history monthly)
-  // writes one agg_projects row and moves its points' hub_seq, and touches no cell.
+  // writes one agg_projects row (its hub_seq orders all its points) and touches no cell.
   Status Replace(const Member& member, const std::string& project, uint64_t hub_seq,
                  uint64_t sequence, const MessageId& message_id, const ProjectSummary* summary) {
     LLS_ASSIGN_OR_RETURN(StoredPoints old, ReadProject(member.id, project));
@@ -239,7 +251,7 @@ class Maintainer {
       LLS_RETURN_IF_ERROR(Retract(member.id, project));
     } else {
       LLS_RETURN_IF_ERROR(StoreSummary(member, project, hub_seq, sequence, message_id));
-      LLS_RETURN_IF_ERROR(StorePoints(member.id, project, hub_seq, old, fresh));
+      LLS_RETURN_IF_ERROR(StorePoints(member.id, project, old, fresh));
     }
 
     for (auto& [key, change] : changes) {
@@ -258,29 +270,31 @@ class Maintainer {
  private:
   struct StoredPoints {
     std::map<Key, Stored> points;
-    int64_t oldest_seq = 0;  // the lowest hub_seq among them (all equal: one summary's)
+    int64_t oldest_seq = 0;  // their project's hub_seq (0 when there are none)
   };
   struct OtherProjects {
     int64_t count = 0;   // the member's other current (not retracted) projects
-    int64_t newest = 0;  // their highest hub_seq: every point of a project carries its hub_seq
+    int64_t newest = 0;  // their highest hub_seq, which orders each one's points
   };
 
   Result<StoredPoints> ReadProject(int64_t member_id, const std::string& project) {
     LLS_ASSIGN_OR_RETURN(
         db::Statement select,
-        db_.Prepare("SELECT measure, period, numerator, denominator, numerator_suppressed, "
-                    "denominator_suppressed, hub_seq FROM agg_points "
-                    "WHERE member_id = ? AND project_id = ?"));
+        db_.Prepare("SELECT pt.measure, pt.period, pt.numerator, pt.denominator, "
+                    "pt.numerator_suppressed, pt.denominator_suppressed, pr.hub_seq "
+                    "FROM agg_points pt JOIN agg_projects pr "
+                    "ON pr.member_id = pt.member_id AND pr.project_id = pt.project_id "
+                    "WHERE pt.member_id = ?1 AND pt.project_id = ?2"));
     select.Bind(1, member_id).Bind(2, project);
     StoredPoints old;
-    for (bool first = true;; first = false) {
+    for (;;) {
       LLS_ASSIGN_OR_RETURN(bool row, select.Step());
       if (!row) break;
       ++rows_;
       old.points[{select.ColumnText(0), select.ColumnText(1)}] =
           Stored{select.ColumnInt(2), select.ColumnInt(3), select.ColumnInt(4) != 0,
                  select.ColumnInt(5) != 0};
-      old.oldest_seq = first ? select.ColumnInt(6) : std::min(old.oldest_seq, select.ColumnInt(6));
+      old.oldest_seq = select.ColumnInt(6);
     }
     return old;
   }
@@ -333,44 +347,30 @@ class Maintainer {
     return Status::Ok();
   }
 
-  // Leaves the project's points equal to `fresh`, every one at `hub_seq` (it decides which
-  // project's point is the figure), writing only what differs from `old`.
-  Status StorePoints(int64_t member_id, const std::string& project, uint64_t hub_seq,
-                     const StoredPoints& old, const std::map<Key, Stored>& fresh) {
-    const auto seq = static_cast<int64_t>(hub_seq);
+  // Leaves the project's points equal to `fresh`, writing only what differs from `old` (the
+  // project's row, written first, carries the hub_seq that orders them).
+  Status StorePoints(int64_t member_id, const std::string& project, const StoredPoints& old,
+                     const std::map<Key, Stored>& fresh) {
     LLS_ASSIGN_OR_RETURN(db::Statement remove,
                          db_.Prepare("DELETE FROM agg_points WHERE member_id = ? AND "
                                      "project_id = ? AND measure = ? AND period = ?"));
-    bool any_unchanged = false;
     for (const auto& [key, point] : old.points) {
-      auto f = fresh.find(key);
-      if (f != fresh.end()) {
-        any_unchanged = any_unchanged || f->second == point;
-        continue;
-      }
+      if (fresh.contains(key)) continue;
       remove.Bind(1, member_id).Bind(2, project).Bind(3, key.first).Bind(4, key.second);
       LLS_RETURN_IF_ERROR(remove.Run());
       remove.Reset();
       ++rows_;
     }
-    if (any_unchanged && old.oldest_seq != seq) {  // one statement for all kept points
-      LLS_ASSIGN_OR_RETURN(db::Statement move,
-                           db_.Prepare("UPDATE agg_points SET hub_seq = ? WHERE member_id = ? "
-                                       "AND project_id = ?"));
-      move.Bind(1, seq).Bind(2, member_id).Bind(3, project);
-      LLS_RETURN_IF_ERROR(move.Run());
-      ++rows_;
-    }
     LLS_ASSIGN_OR_RETURN(
         db::Statement update,
         db_.Prepare("UPDATE agg_points SET numerator = ?, denominator = ?, "
-                    "numerator_suppressed = ?, denominator_suppressed = ?, hub_seq = ? "
+                    "numerator_suppressed = ?, denominator_suppressed = ? "
                     "WHERE member_id = ? AND project_id = ? AND measure = ? AND period = ?"));
     LLS_ASSIGN_OR_RETURN(
         db::Statement insert,
         db_.Prepare("INSERT INTO agg_points (member_id, project_id, measure, period, numerator, "
-                    "denominator, numerator_suppressed, denominator_suppressed, hub_seq) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                    "denominator, numerator_suppressed, denominator_suppressed) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
     for (const auto& [key, p] : fresh) {
       auto o = old.points.find(key);
       if (o != old.points.end()) {
@@ -379,11 +379,10 @@ class Maintainer {
             .Bind(2, p.denominator)
             .Bind(3, int64_t{p.numerator_suppressed})
             .Bind(4, int64_t{p.denominator_suppressed})
-            .Bind(5, seq)
-            .Bind(6, member_id)
-            .Bind(7, project)
-            .Bind(8, key.first)
-            .Bind(9, key.second);
+            .Bind(5, member_id)
+            .Bind(6, project)
+            .Bind(7, key.first)
+            .Bind(8, key.second);
         LLS_RETURN_IF_ERROR(update.Run());
         update.Reset();
       } else {
@@ -394,8 +393,7 @@ class Maintainer {
             .Bind(5, p.numerator)
             .Bind(6, p.denominator)
             .Bind(7, int64_t{p.numerator_suppressed})
-            .Bind(8, int64_t{p.denominator_suppressed})
-            .Bind(9, seq);
+            .Bind(8, int64_t{p.denominator_suppressed});
         LLS_RETURN_IF_ERROR(insert.Run());
         insert.Reset();
       }
@@ -408,9 +406,11 @@ class Maintainer {
   Result<std::optional<Figure>> FigureOf(int64_t member_id, const Key& key) {
     LLS_ASSIGN_OR_RETURN(
         db::Statement select,
-        db_.Prepare("SELECT numerator, denominator, numerator_suppressed, "
-                    "denominator_suppressed FROM agg_points WHERE member_id = ? AND measure = ? "
-                    "AND period = ? ORDER BY hub_seq DESC LIMIT 1"));
+        db_.Prepare("SELECT pt.numerator, pt.denominator, pt.numerator_suppressed, "
+                    "pt.denominator_suppressed FROM agg_points pt JOIN agg_projects pr "
+                    "ON pr.member_id = pt.member_id AND pr.project_id = pt.project_id "
+                    "WHERE pt.member_id = ?1 AND pt.measure = ?2 AND pt.period = ?3 "
+                    "ORDER BY pr.hub_seq DESC LIMIT 1"));
     select.Bind(1, member_id).Bind(2, key.first).Bind(3, key.second);
     LLS_ASSIGN_OR_RETURN(bool row, select.Step());
     ++rows_;
@@ -480,7 +480,7 @@ Result<std::vector<AggregateRow>> ReadRows(db::Database& db, const std::string& 
 
 Status Aggregates::RegisterSchema(HubStore& store) {
   LLS_RETURN_IF_ERROR(
-      store.RegisterSchema("aggregates", {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5}));
+      store.RegisterSchema("aggregates", {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6}));
   return Backfill(store);
 }
 
@@ -732,13 +732,14 @@ Result<AggregateCounts> CountAggregates(db::Database& db) {
 Result<std::vector<AggregateRow>> RecomputeAggregates(db::Database& db) {
   LLS_ASSIGN_OR_RETURN(bool tables, HasTables(db));
   if (!tables) return std::vector<AggregateRow>();
-  // Each trust's figure per (measure, period): the point with the highest hub_seq.
+  // Each trust's figure per (measure, period): the point of its project with the highest
+  // hub_seq.
   return ReadRows(db, R"sql(
     WITH ranked AS (
       SELECT pr.lls, pt.member_id, pt.measure, pt.period, pt.numerator, pt.denominator,
              (pt.numerator_suppressed OR pt.denominator_suppressed) AS suppressed,
              ROW_NUMBER() OVER (PARTITION BY pt.member_id, pt.measure, pt.period
-                                ORDER BY pt.hub_seq DESC) AS rank
+                                ORDER BY pr.hub_seq DESC) AS rank
       FROM agg_points pt JOIN agg_projects pr
         ON pr.member_id = pt.member_id AND pr.project_id = pt.project_id)
     SELECT lls, measure, period,
@@ -759,16 +760,16 @@ Result<std::vector<TrustFigure>> ReadTrustFigures(db::Database& db,
                                                   const std::optional<std::string>& measure) {
   LLS_ASSIGN_OR_RETURN(bool tables, HasTables(db));
   if (!tables) return std::vector<TrustFigure>();
-  // The per-trust rule of RecomputeAggregates: per (member, measure, period), the point with
-  // the highest hub_seq. SQLite takes the bare columns of a MAX() aggregate from the row that
-  // holds the maximum, and agg_points_measure serves the grouping in index order.
+  // The per-trust rule of RecomputeAggregates: per (member, measure, period), the point of the
+  // project with the highest hub_seq. SQLite takes the bare columns of a MAX() aggregate from
+  // the row that holds the maximum, and agg_points_measure serves the grouping in index order.
   std::string sql = R"sql(
     SELECT m.name, m.display_name, m.organisation, f.lls, f.measure, f.period,
            CASE WHEN f.suppressed THEN 0 ELSE f.numerator END,
            CASE WHEN f.suppressed THEN 0 ELSE f.denominator END, f.suppressed
     FROM (SELECT pt.member_id, pr.lls, pt.measure, pt.period, pt.numerator, pt.denominator,
                  (pt.numerator_suppressed OR pt.denominator_suppressed) AS suppressed,
-                 MAX(pt.hub_seq)
+                 MAX(pr.hub_seq)
           FROM agg_points pt JOIN agg_projects pr
             ON pr.member_id = pt.member_id AND pr.project_id = pt.project_id)sql";
   if (measure) sql += " WHERE pt.measure = ?1";

@@ -301,11 +301,16 @@ Status HubStore::RegisterSchema(const std::string& component,
   LLS_RETURN_IF_ERROR(db_.Exec(
       "CREATE TABLE IF NOT EXISTS component_versions (component TEXT PRIMARY KEY, "
       "version INTEGER NOT NULL)"));
-  LLS_ASSIGN_OR_RETURN(db::Statement select,
-                       db_.Prepare("SELECT version FROM component_versions WHERE component = ?"));
-  select.Bind(1, component);
-  LLS_ASSIGN_OR_RETURN(bool row, select.Step());
-  size_t version = row ? static_cast<size_t>(select.ColumnInt(0)) : 0;
+  size_t version = 0;
+  {
+    // Scoped: a statement still open on its row would make a migration's DROP fail with
+    // "database table is locked".
+    LLS_ASSIGN_OR_RETURN(db::Statement select,
+                         db_.Prepare("SELECT version FROM component_versions WHERE component = ?"));
+    select.Bind(1, component);
+    LLS_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (row) version = static_cast<size_t>(select.ColumnInt(0));
+  }
   if (version > migrations.size()) {
     return Status(Code::kCorrupt, "hub.db holds " + component + " schema version " +
                                       std::to_string(version) + ", newer than this build");

@@ -330,6 +330,49 @@ TEST_CASE("a hub.db with history gets its aggregates replayed from the log once"
   CHECK(f.Rows() == expected);
 }
 
+TEST_CASE("a v5 hub.db, whose points carried their own hub_seq, migrates with every figure kept",
+          "[aggregates][migration]") {
+  Fixture f;
+  f.Send(f.trust_a, Project("pa", {{"SATOD", {Point("2026-01", 25, 210), Point("2026-02", 5, 90)}}}));
+  f.Send(f.trust_a, Project("pa2", {{"SATOD", {Point("2026-01", 30, 210)}}}));  // newer: the figure
+  f.Send(f.trust_b, Project("pb", {{"SATOD", {Point("2026-01", 40, 300)}}}));
+  const std::vector<AggregateRow> expected{Row("north", "SATOD", "2026-01", 2, 70, 510),
+                                           Row("north", "SATOD", "2026-02", 1, 5, 90)};
+  REQUIRE(f.Rows() == expected);
+  // Back to the v5 shape, as an older build left it: each point with its project's hub_seq.
+  REQUIRE(f.store.database()
+              .Exec("DROP INDEX agg_points_figure; DROP INDEX agg_points_measure; "
+                    "ALTER TABLE agg_points ADD COLUMN hub_seq INTEGER NOT NULL DEFAULT 0; "
+                    "UPDATE agg_points SET hub_seq = (SELECT pr.hub_seq FROM agg_projects pr "
+                    "WHERE pr.member_id = agg_points.member_id AND "
+                    "pr.project_id = agg_points.project_id); "
+                    "CREATE INDEX agg_points_figure ON agg_points "
+                    "(member_id, measure, period, hub_seq); "
+                    "CREATE INDEX agg_points_measure ON agg_points "
+                    "(measure, member_id, period, hub_seq); "
+                    "UPDATE component_versions SET version = 5 WHERE component = 'aggregates'")
+              .ok());
+  auto columns = [&] {
+    auto select = f.store.database().Prepare("SELECT COUNT(*) FROM pragma_table_info('agg_points') "
+                                             "WHERE name = 'hub_seq'");
+    REQUIRE(select.ok());
+    auto row = select->Step();
+    REQUIRE(row.ok());
+    return select->ColumnInt(0);
+  };
+  REQUIRE(columns() == 1);
+
+  const Status migrated = Aggregates::RegisterSchema(f.store);
+  INFO(migrated.message());
+  REQUIRE(migrated.ok());
+  CHECK(columns() == 0);
+  CHECK(f.Rows() == expected);
+  // The migrated tables keep working: pa resent with a new figure becomes trust-a's newest.
+  f.Send(f.trust_a, Project("pa", {{"SATOD", {Point("2026-01", 20, 210), Point("2026-02", 5, 90)}}}));
+  CHECK(f.Rows() == std::vector<AggregateRow>{Row("north", "SATOD", "2026-01", 2, 60, 510),
+                                              Row("north", "SATOD", "2026-02", 1, 5, 90)});
+}
+
 TEST_CASE("an unchanged resend keeps every figure and touches no cell", "[aggregates][resend]") {
   Fixture f;
   f.aggregates.TrackChangedCells(true);
