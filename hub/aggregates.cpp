@@ -22,7 +22,7 @@ namespace {
 // agg_points:   that summary's points, one row per (member, project, measure, period). A
 //               point is as recent as its project (agg_projects.hub_seq, v6): a trust's figure
 //               for (measure, period) is the point of its project with the highest hub_seq,
-//               found through agg_points_figure among the member's few projects holding the key.
+//               found through agg_points_measure among the member's projects holding the key.
 // agg_cells:    the aggregates. Maintained by subtract/add of each trust's figure rather than
 //               recomputed: recomputing a cell would read every trust of the LLS that reports
 //               it, while a delta costs one upsert however many trusts contribute. A cell with
@@ -124,12 +124,13 @@ CREATE INDEX agg_points_measure ON agg_points (measure, member_id, period, hub_s
 
 // v6: a point's order is its project's. Every point always carried its project's hub_seq, so a
 // resend (a node resends its whole history monthly) rewrote each of its points and two index
-// entries per point only to move that number; now it writes the one agg_projects row.
+// entries per point only to move that number; now it writes the one agg_projects row. Without
+// hub_seq, agg_points_figure would hold the same keys as agg_points_measure in another order,
+// and every lookup is by equality on all three: one index is kept.
 constexpr std::string_view kSchemaV6 = R"sql(
 DROP INDEX agg_points_figure;
 DROP INDEX agg_points_measure;
 ALTER TABLE agg_points DROP COLUMN hub_seq;
-CREATE INDEX agg_points_figure ON agg_points (member_id, measure, period);
 CREATE INDEX agg_points_measure ON agg_points (measure, member_id, period);
 )sql";
 
